@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the build tools `make run` needs, skipping each one already present at
+# the pinned version. Nothing here downloads from outside the package registries:
+# cargo-leptos and the wasm-bindgen CLI are built from their crates.io sources.
+set -euo pipefail
+
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_BINDGEN_VERSION=0.2.130
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# Builds a crate from its registry source with one dependency held back, because
+# `cargo install --locked NAME` of these versions fails on Rust 1.95 (see README).
+build_from_source() {
+  local name=$1 version=$2 dep=$3 dep_version=$4
+  step "building $name $version from source (once; about 10-15 minutes on 2 cores)"
+  cargo info "$name@$version" >/dev/null
+  local src
+  src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$name-$version" | head -n 1)
+  local work
+  work=$(mktemp -d)
+  cp -r "$src" "$work/src"
+  (cd "$work/src" && cargo update -p "$dep" --precise "$dep_version" && cargo install --locked --path .)
+  rm -rf "$work"
+}
+
+if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+  build_from_source cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  build_from_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm packages (binaryen for wasm-opt, Playwright for browser tests)"
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,101 @@
+//! The one error shape of the JSON API: a stable machine code, a Chinese message
+//! for people, and per-field messages for forms.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Input failed validation; `details.fields` names the fields.
+    Validation,
+    /// The request could not be read (malformed JSON, bad query, bad path).
+    BadRequest,
+    Unauthenticated,
+    InvalidCredentials,
+    AccountLocked,
+    AccountDisabled,
+    Forbidden,
+    CsrfFailed,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    RateLimited,
+    Internal,
+    /// The server answered something the client could not understand.
+    Transport,
+}
+
+impl ErrorCode {
+    /// The message shown when the server gave none more specific.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            Self::Validation => "提交的内容有误，请检查后重试",
+            Self::BadRequest => "请求格式不正确",
+            Self::Unauthenticated => "请先登录",
+            Self::InvalidCredentials => "用户名或密码错误",
+            Self::AccountLocked => "登录失败次数过多，账号已临时锁定，请稍后再试",
+            Self::AccountDisabled => "账号已被禁用，请联系超级管理员",
+            Self::Forbidden => "没有权限执行此操作",
+            Self::CsrfFailed => "页面已过期，请刷新后重试",
+            Self::NotFound => "请求的内容不存在",
+            Self::Conflict => "数据已存在或已被修改，请刷新后重试",
+            Self::PayloadTooLarge => "上传的内容过大",
+            Self::RateLimited => "请求过于频繁，请稍后再试",
+            Self::Internal => "服务器内部错误，请稍后再试",
+            Self::Transport => "网络异常，请检查网络后重试",
+        }
+    }
+}
+
+/// Per-field messages, keyed by the request field's name.
+pub type FieldErrors = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetails {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: FieldErrors,
+}
+
+/// `{"code": "...", "message": "<中文>", "details": {...}}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<ErrorDetails>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self { code, message: code.default_message().to_owned(), details: None }
+    }
+
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: None }
+    }
+
+    /// A validation error; the message is the first field's, so a toast says something useful.
+    pub fn fields(fields: FieldErrors) -> Self {
+        let message = fields
+            .values()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| ErrorCode::Validation.default_message().to_owned());
+        Self { code: ErrorCode::Validation, message, details: Some(ErrorDetails { fields }) }
+    }
+
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        Self::fields(FieldErrors::from([(name.to_owned(), message.into())]))
+    }
+
+    /// The message for one form field, if the server named it.
+    pub fn field_message(&self, name: &str) -> Option<&str> {
+        self.details.as_ref()?.fields.get(name).map(String::as_str)
+    }
+}
