@@ -1,1 +1,14 @@
+//! The schema, one migration per change, run at start on SQLite and PostgreSQL.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_foundation::Migration)]
+    }
+}

@@ -15,6 +15,12 @@ pub fn format_beijing(at: DateTime<Utc>) -> String {
     at.with_timezone(&BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// `12月1日`, how the apps show a camp date.
+pub fn format_month_day(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}月{}日", date.month(), date.day())
+}
+
 /// Number of calendar days from `start` to `end`, both included.
 pub fn span_days(start: NaiveDate, end: NaiveDate) -> i64 {
     (end - start).num_days() + 1

@@ -1,0 +1,101 @@
+//! Element-like building blocks shared by the admin pages.
+
+use leptos::prelude::*;
+use shared::error::ApiError;
+
+/// A transient message at the top of the page, like Element's `ElMessage`.
+#[derive(Clone, Copy)]
+pub struct Message(RwSignal<Option<(bool, String)>>);
+
+impl Message {
+    pub fn new() -> Self {
+        Self(RwSignal::new(None))
+    }
+
+    pub fn success(self, text: impl Into<String>) {
+        self.show(true, text.into());
+    }
+
+    pub fn error(self, text: impl Into<String>) {
+        self.show(false, text.into());
+    }
+
+    fn show(self, ok: bool, text: String) {
+        self.0.set(Some((ok, text)));
+        set_timeout(move || self.0.set(None), std::time::Duration::from_secs(3));
+    }
+
+    pub fn view(self) -> impl IntoView {
+        move || {
+            self.0.get().map(|(ok, text)| {
+                let class = if ok { "el-message el-message-success" } else { "el-message el-message-error" };
+                view! { <div class=class role="alert">{text}</div> }
+            })
+        }
+    }
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The server's message for one form field, under that field.
+#[component]
+pub fn FieldError(error: RwSignal<Option<ApiError>>, field: &'static str) -> impl IntoView {
+    move || {
+        error.with(|e| e.as_ref().and_then(|e| e.field_message(field)).map(str::to_owned)).map(|m| {
+            view! { <div class="el-form-error" data-field=field>{m}</div> }
+        })
+    }
+}
+
+/// A modal dialog shown while `open` is true.
+#[component]
+pub fn Dialog(open: RwSignal<bool>, title: Signal<String>, children: ChildrenFn) -> impl IntoView {
+    move || {
+        open.get().then(|| {
+            view! {
+                <div class="el-overlay" on:click=move |_| open.set(false)>
+                    <div class="el-dialog" role="dialog" aria-modal="true" on:click=|ev| ev.stop_propagation()>
+                        <header class="el-dialog-header">
+                            <span class="el-dialog-title">{move || title.get()}</span>
+                            <button class="el-dialog-close" aria-label="关闭" on:click=move |_| open.set(false)>
+                                "×"
+                            </button>
+                        </header>
+                        <div class="el-dialog-body">{children()}</div>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
+/// Page numbers under a table.
+#[component]
+pub fn Pagination(page: RwSignal<u64>, total: Signal<u64>, page_size: u64) -> impl IntoView {
+    let pages = move || total.get().div_ceil(page_size).max(1);
+    view! {
+        <div class="el-pagination">
+            <span class="el-pagination-total">{move || format!("共 {} 条", total.get())}</span>
+            <button class="el-button el-button-small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>
+                "上一页"
+            </button>
+            <span class="el-pagination-page">{move || format!("{} / {}", page.get(), pages())}</span>
+            <button
+                class="el-button el-button-small"
+                disabled=move || page.get() >= pages()
+                on:click=move |_| page.update(|p| *p += 1)
+            >
+                "下一页"
+            </button>
+        </div>
+    }
+}
+
+/// Beijing wall-clock text of an instant.
+pub fn datetime(at: chrono::DateTime<chrono::Utc>) -> String {
+    shared::dates::format_beijing(at)
+}

@@ -1,0 +1,2 @@
+pub mod camp;
+pub mod camp_list;

@@ -1,0 +1,146 @@
+//! The apalis job queue: SQLite storage (a `jobs.db` beside the data) in the
+//! embedded default, Redis when `CAMP__REDIS__URL` is set. The handlers are the
+//! same for both; only the storage differs. Jobs carry ids, reload state and are
+//! idempotent, since delivery is at least once.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use apalis::prelude::*;
+use apalis_cron::{CronScheduler, Tick};
+use apalis_redis::RedisStorage;
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::state::AppState;
+
+const BACKUP_QUEUE: &str = "backup_database";
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Copy the database into the data directory and prune old copies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupDatabase {
+    /// The staff member who asked for it; `None` for the schedule.
+    pub requested_by: Option<i64>,
+}
+
+#[derive(Clone)]
+pub enum JobQueue {
+    Sqlite { backups: SqliteStorage<BackupDatabase>, pool: SqlitePool },
+    Redis { backups: RedisStorage<BackupDatabase>, connection: apalis_redis::ConnectionManager },
+}
+
+impl JobQueue {
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        match &config.redis.url {
+            Some(url) => {
+                let prefix = config.redis.namespace.clone().unwrap_or_else(|| "camp".into());
+                let connection = apalis_redis::connect(url.as_str()).await.with_context(|| format!("connecting to Redis at {url}"))?;
+                let queue_config = apalis_redis::Config::default()
+                    .queue(&format!("{prefix}:{BACKUP_QUEUE}"))
+                    // Without a TTL the idempotency key expires at once and the schedule's dedup is lost.
+                    .idempotency_ttl(Some(Duration::from_secs(2 * 86_400)));
+                Ok(Self::Redis { backups: RedisStorage::new(connection.clone()).with_config(queue_config), connection })
+            }
+            None => {
+                let path = config.data_dir.join("jobs.db");
+                let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?.create_if_missing(true);
+                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.context("opening jobs.db")?;
+                SqliteStorage::setup(&pool).await.context("preparing the job tables")?;
+                let backups = SqliteStorage::new(&pool).with_config(apalis_sqlite::Config::default().queue(BACKUP_QUEUE));
+                Ok(Self::Sqlite { backups, pool })
+            }
+        }
+    }
+
+    pub async fn push_backup(&self, job: BackupDatabase) -> anyhow::Result<()> {
+        match self.clone() {
+            Self::Sqlite { mut backups, .. } => backups.push(job).await.context("queueing a backup")?,
+            Self::Redis { mut backups, .. } => backups.push(job).await.context("queueing a backup")?,
+        }
+        Ok(())
+    }
+
+    /// Whether the queue's storage answers, for `/healthz`.
+    pub async fn ping(&self) -> bool {
+        match self {
+            Self::Sqlite { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
+            Self::Redis { connection, .. } => {
+                let mut connection = connection.clone();
+                redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Redis { .. } => "redis",
+        }
+    }
+}
+
+/// The schedule's tick becomes one deduplicated backup job: with several server
+/// instances every scheduler fires, but only one job per tick is stored.
+async fn enqueue_scheduled_backup(tick: Tick<Tz>, queue: Data<JobQueue>) -> Result<(), BoxDynError> {
+    let task = TaskBuilder::new(BackupDatabase { requested_by: None }).idempotency_key(format!("backup-{}", tick.get_timestamp())).build();
+    match (*queue).clone() {
+        JobQueue::Sqlite { mut backups, .. } => backups.push_task(task).await?,
+        JobQueue::Redis { mut backups, .. } => backups.push_task(task).await?,
+    }
+    Ok(())
+}
+
+async fn run_backup(job: BackupDatabase, state: Data<AppState>) -> Result<(), BoxDynError> {
+    crate::backups::run(&state, job.requested_by).await.map_err(|e| {
+        tracing::error!(error = ?e, "database backup failed");
+        BoxDynError::from(format!("{e:#}"))
+    })?;
+    Ok(())
+}
+
+/// Starts the workers and the schedule; they stop when `shutdown` resolves.
+pub fn start(state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let schedule = cron::Schedule::from_str(&state.config.backup.schedule)
+        .with_context(|| format!("CAMP__BACKUP__SCHEDULE is not a 6-field cron expression: {}", state.config.backup.schedule))?;
+    // Worker names must be unique among live workers, also across restarts within the heartbeat window.
+    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let cron_state = state.clone();
+    let cron_name = format!("backup-schedule-{instance}");
+    let monitor = Monitor::new().register(move |_| {
+        WorkerBuilder::new(cron_name.as_str())
+            .backend(CronScheduler::new(schedule.clone()).with_timezone(shared::dates::BUSINESS_TZ))
+            .data(cron_state.jobs.clone())
+            .build(enqueue_scheduled_backup)
+    });
+    let worker_name = format!("backup-{instance}");
+    let monitor = match state.jobs.clone() {
+        JobQueue::Sqlite { backups, .. } => monitor.register(move |_| {
+            WorkerBuilder::new(worker_name.as_str())
+                .backend(backups.clone().poll_with_interval(POLL_INTERVAL))
+                .data(state.clone())
+                .concurrency(1)
+                .build(run_backup)
+        }),
+        JobQueue::Redis { backups, .. } => monitor.register(move |_| {
+            WorkerBuilder::new(worker_name.as_str())
+                .backend(backups.clone().poll_with_interval(POLL_INTERVAL))
+                .data(state.clone())
+                .concurrency(1)
+                .build(run_backup)
+        }),
+    };
+    let monitor = monitor.should_restart(|_, _| true).shutdown_timeout(Duration::from_secs(30));
+    Ok(tokio::spawn(async move {
+        let signal = async move {
+            shutdown.await;
+            Ok(())
+        };
+        if let Err(e) = monitor.run_with_signal(signal).await {
+            tracing::error!(error = ?e, "job workers stopped");
+        }
+    }))
+}

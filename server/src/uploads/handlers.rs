@@ -1,0 +1,56 @@
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, http::HeaderMap};
+use serde::Deserialize;
+use shared::api::{UploadDto, UploadKind};
+use shared::error::ErrorCode;
+use shared::roles::Area;
+
+use super::service;
+use crate::auth::Staff;
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// `poster` or `group_qr`.
+    kind: String,
+}
+
+/// Uploads a JPG/PNG image as the raw request body (at most 2 MB).
+#[utoipa::path(post, path = "/api/v1/uploads", params(UploadQuery), request_body(content = Vec<u8>, content_type = "image/png"),
+    tag = "uploads", responses((status = 200, body = UploadDto), (status = 422, body = shared::error::ApiError)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<Json<UploadDto>> {
+    staff.require(Area::CampManagement)?;
+    let kind = UploadKind::parse(&query.kind).ok_or_else(|| AppError::field("kind", "图片用途不正确"))?;
+    let bytes = body.map_err(|_| AppError::message(ErrorCode::PayloadTooLarge, "图片不能超过2MB"))?;
+    Ok(Json(service::store(&state.db, kind, bytes.to_vec(), staff.user.id).await?))
+}
+
+/// An uploaded image. Posters are public; group QR codes need a staff session.
+#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads", responses((status = 200, content_type = "image/png")))]
+pub async fn download(
+    State(state): State<AppState>,
+    staff: Option<Staff>,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Response> {
+    let upload = service::find(&state.db, id).await?;
+    let public = upload.kind == UploadKind::Poster.as_str();
+    if !public && staff.is_none() {
+        return Err(AppError::not_found("图片"));
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(CONTENT_TYPE, upload.content_type.parse().map_err(anyhow::Error::from)?);
+    let cache = if public { "public, max-age=86400, immutable" } else { "private, no-store" };
+    headers.insert(CACHE_CONTROL, cache.parse().map_err(anyhow::Error::from)?);
+    Ok((headers, upload.data).into_response())
+}
