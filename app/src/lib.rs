@@ -76,7 +76,10 @@ pub fn App() -> impl IntoView {
 /// WeChat Pay, Knowledge Planet and WeCom.
 #[component]
 fn SandboxBanner() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
+    // Absent only while the server lists the routes, which renders no data.
+    let Some(client) = use_context::<ApiClient>() else {
+        return ().into_any();
+    };
     let info = Resource::new(|| (), move |_| {
         let client = client.clone();
         async move { client.system_info().await.map(|info| info.sandbox).unwrap_or(false) }
@@ -95,6 +98,7 @@ fn SandboxBanner() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]

@@ -1,0 +1,10 @@
+//! Integration tests: the real server over HTTP.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod auth;
+mod camps;
+mod helpers;
+mod pages;
+mod permissions;
+mod system;
+mod users;

@@ -1,0 +1,79 @@
+use reqwest::{Method, StatusCode};
+use shared::api::{BackupDto, BackupQueued, SystemInfo};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_check_reports_database_and_queue() {
+    let app = TestApp::spawn().await;
+    let response = app.anonymous().raw(Method::GET, "/healthz", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["database"], true);
+    assert_eq!(body["job_queue"], true);
+    let expected = if redis_url().is_some() { "redis" } else { "sqlite" };
+    assert_eq!(body["job_backend"], expected);
+}
+
+#[tokio::test]
+async fn system_info_shows_the_sandbox() {
+    let app = TestApp::spawn().await;
+    let info: SystemInfo = app.anonymous().get("/api/v1/system/info").await.unwrap();
+    assert!(info.sandbox);
+    let production = TestApp::spawn_with(|c| c.sandbox = false).await;
+    let info: SystemInfo = production.anonymous().get("/api/v1/system/info").await.unwrap();
+    assert!(!info.sandbox);
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_api() {
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app.anonymous().raw(Method::GET, "/api/openapi.json", None).await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in ["/api/v1/camps", "/api/v1/admin/camps/{id}", "/api/v1/auth/login", "/api/v1/users", "/api/v1/uploads", "/healthz"] {
+        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
+    }
+    assert!(doc["components"]["schemas"]["CampRequest"].is_object());
+}
+
+#[tokio::test]
+async fn a_backup_runs_through_the_job_queue() {
+    let app = TestApp::spawn_with(|c| c.backup.keep = 2).await;
+    let admin = app.admin().await;
+    for round in 1..=3usize {
+        let queued: BackupQueued = admin.post("/api/v1/system/backups").await.unwrap();
+        assert!(queued.message.contains("备份"));
+        app.eventually("the backup job to finish", || async {
+            let backups: Vec<BackupDto> = admin.get("/api/v1/system/backups").await.unwrap();
+            backups.len() == round.min(2) && backups.iter().all(|b| b.size > 0)
+                && (round < 3 || count_done(&app, round).await)
+        })
+        .await;
+    }
+    let backups: Vec<BackupDto> = admin.get("/api/v1/system/backups").await.unwrap();
+    assert_eq!(backups.len(), 2, "only the newest `keep` backups stay");
+    let newest = app.data_dir.join("backups").join(&backups[0].file_name);
+    if postgres_url().is_none() {
+        // The copy is a complete SQLite database with our tables in it.
+        let copy = sea_orm::Database::connect(format!("sqlite://{}", newest.display())).await.unwrap();
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        assert_eq!(server::entity::users::Entity::find().count(&copy).await.unwrap(), 1);
+    } else {
+        let dump = std::fs::read_to_string(&newest).unwrap();
+        assert!(dump.contains("CREATE TABLE public.camps"), "pg_dump output");
+    }
+}
+
+/// Whether `n` backups have been recorded as finished in the operation log.
+async fn count_done(app: &TestApp, n: usize) -> bool {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use server::entity::audit_logs;
+    let done = audit_logs::Entity::find()
+        .filter(audit_logs::Column::Action.eq("run_backup"))
+        .filter(audit_logs::Column::Details.starts_with("备份完成"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    done as usize >= n
+}
