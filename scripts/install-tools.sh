@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the build tools `make run` needs, skipping each one already present at
 # the pinned version. Nothing here downloads from outside the package registries:
-# cargo-leptos and the wasm-bindgen CLI are built from their crates.io sources.
+# cargo-leptos and the wasm-bindgen CLI are built from their crates.io sources,
+# wasm-opt and Tailwind come from npm, Chromium from Debian.
+#   --browser   also make sure Chromium and a CJK font are there (for `make test`)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130
@@ -18,11 +21,10 @@ fi
 # `cargo install --locked NAME` of these versions fails on Rust 1.95 (see README).
 build_from_source() {
   local name=$1 version=$2 dep=$3 dep_version=$4
-  step "building $name $version from source (once; about 10-15 minutes on 2 cores)"
+  step "building $name $version from source (once; 10-15 minutes on 2 cores)"
   cargo info "$name@$version" >/dev/null
-  local src
+  local src work
   src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$name-$version" | head -n 1)
-  local work
   work=$(mktemp -d)
   cp -r "$src" "$work/src"
   (cd "$work/src" && cargo update -p "$dep" --precise "$dep_version" && cargo install --locked --path .)
@@ -37,7 +39,22 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   build_from_source wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "installing npm packages (binaryen for wasm-opt, Playwright for browser tests)"
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tailwindcss ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm packages (wasm-opt, Tailwind CLI, Playwright)"
   npm ci --no-audit --no-fund
+fi
+
+if [ "${1:-}" = "--browser" ]; then
+  chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+  if [ ! -x "$chromium" ] || ! fc-list 2>/dev/null | grep -qi -e "WenQuanYi" -e "Noto Sans CJK"; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      step "installing Debian's Chromium and a CJK font for the browser tests"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+    else
+      echo "The browser tests need Chromium and a CJK font: sudo apt-get install chromium fonts-wqy-microhei" >&2
+      echo "(or set CHROMIUM_PATH to a Chromium binary)" >&2
+      exit 1
+    fi
+  fi
 fi

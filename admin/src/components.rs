@@ -28,7 +28,11 @@ impl Message {
     pub fn view(self) -> impl IntoView {
         move || {
             self.0.get().map(|(ok, text)| {
-                let class = if ok { "el-message el-message-success" } else { "el-message el-message-error" };
+                let class = if ok {
+                    "el-message el-message-success"
+                } else {
+                    "el-message el-message-error"
+                };
                 view! { <div class=class role="alert">{text}</div> }
             })
         }
@@ -45,9 +49,15 @@ impl Default for Message {
 #[component]
 pub fn FieldError(error: RwSignal<Option<ApiError>>, field: &'static str) -> impl IntoView {
     move || {
-        error.with(|e| e.as_ref().and_then(|e| e.field_message(field)).map(str::to_owned)).map(|m| {
-            view! { <div class="el-form-error" data-field=field>{m}</div> }
-        })
+        error
+            .with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.field_message(field))
+                    .map(str::to_owned)
+            })
+            .map(|m| {
+                view! { <div class="el-form-error" data-field=field>{m}</div> }
+            })
     }
 }
 
@@ -80,13 +90,13 @@ pub fn Pagination(page: RwSignal<u64>, total: Signal<u64>, page_size: u64) -> im
     view! {
         <div class="el-pagination">
             <span class="el-pagination-total">{move || format!("共 {} 条", total.get())}</span>
-            <button class="el-button el-button-small" disabled=move || page.get() <= 1 on:click=move |_| page.update(|p| *p -= 1)>
+            <button class="el-button el-button-small" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|p| *p -= 1)>
                 "上一页"
             </button>
             <span class="el-pagination-page">{move || format!("{} / {}", page.get(), pages())}</span>
             <button
                 class="el-button el-button-small"
-                disabled=move || page.get() >= pages()
+                disabled=move || { page.get() >= pages() }
                 on:click=move |_| page.update(|p| *p += 1)
             >
                 "下一页"

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_navigate};
-use shared::api::Me;
+use shared::api::{Me, SystemInfo};
 use shared::client::ApiClient;
 use shared::roles::Area;
 
@@ -16,24 +16,51 @@ struct MenuItem {
 }
 
 const MENU: [MenuItem; 4] = [
-    MenuItem { href: "/admin/camps", label: "训练营管理", icon: "▦", area: Area::CampView },
-    MenuItem { href: "/admin/users", label: "用户管理", icon: "☺", area: Area::Users },
-    MenuItem { href: "/admin/audit-logs", label: "操作日志", icon: "☰", area: Area::AuditLog },
-    MenuItem { href: "/admin/system", label: "系统设置", icon: "⚙", area: Area::SystemConfig },
+    MenuItem {
+        href: "/admin/camps",
+        label: "训练营管理",
+        icon: "▦",
+        area: Area::CampView,
+    },
+    MenuItem {
+        href: "/admin/users",
+        label: "用户管理",
+        icon: "☺",
+        area: Area::Users,
+    },
+    MenuItem {
+        href: "/admin/audit-logs",
+        label: "操作日志",
+        icon: "☰",
+        area: Area::AuditLog,
+    },
+    MenuItem {
+        href: "/admin/system",
+        label: "系统设置",
+        icon: "⚙",
+        area: Area::SystemConfig,
+    },
 ];
 
 #[component]
 pub fn Layout() -> impl IntoView {
     let client = expect_context::<ApiClient>();
-    let me = Resource::new(|| (), move |_| {
-        let client = client.clone();
-        async move { client.me().await }
-    });
+    let me = Resource::new(
+        || (),
+        move |_| {
+            let client = client.clone();
+            async move {
+                let me = client.me().await?;
+                let info = client.system_info().await?;
+                Ok::<_, shared::error::ApiError>(me.map(|me| (me, info)))
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <div class="admin-loading">"加载中…"</div> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => view! { <Frame me /> }.into_any(),
+                    Ok(Some((me, info))) => view! { <Frame me info /> }.into_any(),
                     Ok(None) => view! { <Redirect path="/admin/login" /> }.into_any(),
                     Err(e) => view! { <div class="admin-loading">{e.message}</div> }.into_any(),
                 }
@@ -68,8 +95,9 @@ fn crumbs(path: &str) -> Vec<(&'static str, Option<&'static str>)> {
 }
 
 #[component]
-fn Frame(me: Me) -> impl IntoView {
+fn Frame(me: Me, info: SystemInfo) -> impl IntoView {
     provide_context(me.clone());
+    provide_context(info);
     let client = expect_context::<ApiClient>();
     let location = use_location();
     let navigate = use_navigate();

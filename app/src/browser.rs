@@ -22,14 +22,26 @@ struct BrowserTransport;
 impl Transport for BrowserTransport {
     fn send(&self, request: RawRequest) -> TransportFuture {
         // Browser futures are not `Send`; they never leave the one wasm thread.
-        Box::pin(SendWrapper::new(async move { fetch(request).await.map_err(|_| ApiError::new(ErrorCode::Transport)) }))
+        Box::pin(SendWrapper::new(async move {
+            fetch(request)
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::Transport))
+        }))
     }
 }
 
 fn csrf_token() -> Option<String> {
-    let document = web_sys::window()?.document()?.dyn_into::<HtmlDocument>().ok()?;
+    let document = web_sys::window()?
+        .document()?
+        .dyn_into::<HtmlDocument>()
+        .ok()?;
     let cookies = document.cookie().ok()?;
-    cookies.split(';').find_map(|pair| pair.trim().strip_prefix(CSRF_COOKIE)?.strip_prefix('=').map(str::to_owned))
+    cookies.split(';').find_map(|pair| {
+        pair.trim()
+            .strip_prefix(CSRF_COOKIE)?
+            .strip_prefix('=')
+            .map(str::to_owned)
+    })
 }
 
 async fn fetch(request: RawRequest) -> Result<RawResponse, JsValue> {
@@ -42,18 +54,23 @@ async fn fetch(request: RawRequest) -> Result<RawResponse, JsValue> {
     if let Some(content_type) = &request.content_type {
         headers.set("content-type", content_type)?;
     }
-    if request.method != Method::Get {
-        if let Some(token) = csrf_token() {
-            headers.set(CSRF_HEADER, &token)?;
-        }
+    if request.method != Method::Get
+        && let Some(token) = csrf_token()
+    {
+        headers.set(CSRF_HEADER, &token)?;
     }
     init.set_headers(&headers);
     if !request.body.is_empty() {
         let body = js_sys::Uint8Array::from(request.body.as_slice());
         init.set_body(&body);
     }
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&request.path, &init)).await?.dyn_into()?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&request.path, &init))
+        .await?
+        .dyn_into()?;
     let buffer = JsFuture::from(response.array_buffer()?).await?;
     let body = js_sys::Uint8Array::new(&buffer).to_vec();
-    Ok(RawResponse { status: response.status(), body })
+    Ok(RawResponse {
+        status: response.status(),
+        body,
+    })
 }

@@ -32,11 +32,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The API client for this render: provided by the server during SSR (calling
 /// its router in-process), built over `fetch` in the browser.
 fn provide_api_client() {
-    if use_context::<ApiClient>().is_some() {
-        return;
-    }
     #[cfg(feature = "hydrate")]
-    provide_context(browser::client());
+    if use_context::<ApiClient>().is_none() {
+        provide_context(browser::client());
+    }
 }
 
 #[component]
@@ -80,10 +79,19 @@ fn SandboxBanner() -> impl IntoView {
     let Some(client) = use_context::<ApiClient>() else {
         return ().into_any();
     };
-    let info = Resource::new(|| (), move |_| {
-        let client = client.clone();
-        async move { client.system_info().await.map(|info| info.sandbox).unwrap_or(false) }
-    });
+    let info = Resource::new(
+        || (),
+        move |_| {
+            let client = client.clone();
+            async move {
+                client
+                    .system_info()
+                    .await
+                    .map(|info| info.sandbox)
+                    .unwrap_or(false)
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

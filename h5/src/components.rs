@@ -3,7 +3,11 @@
 use leptos::prelude::*;
 
 #[component]
-pub fn NavBar(title: &'static str, #[prop(optional)] back: Option<&'static str>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn NavBar(
+    title: &'static str,
+    #[prop(optional)] back: Option<&'static str>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <header class="h5-nav">
             {back.map(|href| view! { <a class="h5-nav-back" href=href aria-label="返回">"‹"</a> })}
@@ -70,7 +74,11 @@ impl Toast {
     }
 
     pub fn view(self) -> impl IntoView {
-        move || self.0.get().map(|message| view! { <div class="h5-toast" role="alert">{message}</div> })
+        move || {
+            self.0
+                .get()
+                .map(|message| view! { <div class="h5-toast" role="alert">{message}</div> })
+        }
     }
 }
 

@@ -83,7 +83,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_camps_dates").table(Camps::Table).col(Camps::StartDate).col(Camps::EndDate).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_camps_dates")
+                    .table(Camps::Table)
+                    .col(Camps::StartDate)
+                    .col(Camps::EndDate)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -93,7 +100,11 @@ impl MigrationTrait for Migration {
                     .col(big_integer(CampStaff::CampId))
                     .col(big_integer(CampStaff::UserId))
                     .col(string_len(CampStaff::Role, 16))
-                    .primary_key(Index::create().col(CampStaff::CampId).col(CampStaff::UserId))
+                    .primary_key(
+                        Index::create()
+                            .col(CampStaff::CampId)
+                            .col(CampStaff::UserId),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_camp_staff_camp")
@@ -112,7 +123,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_camp_staff_user").table(CampStaff::Table).col(CampStaff::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_camp_staff_user")
+                    .table(CampStaff::Table)
+                    .col(CampStaff::UserId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -171,7 +188,15 @@ impl MigrationTrait for Migration {
             ("idx_audit_logs_actor", AuditLogs::ActorId),
             ("idx_audit_logs_action", AuditLogs::Action),
         ] {
-            manager.create_index(Index::create().name(name).table(AuditLogs::Table).col(column).to_owned()).await?;
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(AuditLogs::Table)
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
         }
         Ok(())
     }
@@ -185,7 +210,9 @@ impl MigrationTrait for Migration {
             Uploads::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

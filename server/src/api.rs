@@ -16,29 +16,61 @@ const BODY_LIMIT: usize = 3 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/system/info", get(system::info))
-        .route("/api/v1/system/backups", get(backups::handlers::list_backups).post(backups::handlers::run_backup))
+        .route(
+            "/api/v1/system/backups",
+            get(backups::handlers::list_backups).post(backups::handlers::run_backup),
+        )
         .route("/api/v1/auth/login", post(auth::handlers::login))
         .route("/api/v1/auth/logout", post(auth::handlers::logout))
         .route("/api/v1/auth/me", get(auth::handlers::current))
-        .route("/api/v1/users", get(users::handlers::list_users).post(users::handlers::create_user))
-        .route("/api/v1/users/{id}", put(users::handlers::update_user).delete(users::handlers::delete_user))
-        .route("/api/v1/users/{id}/reset-password", post(users::handlers::reset_password))
-        .route("/api/v1/admin/staff-options", get(users::handlers::staff_options))
+        .route(
+            "/api/v1/users",
+            get(users::handlers::list_users).post(users::handlers::create_user),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            put(users::handlers::update_user).delete(users::handlers::delete_user),
+        )
+        .route(
+            "/api/v1/users/{id}/reset-password",
+            post(users::handlers::reset_password),
+        )
+        .route(
+            "/api/v1/admin/staff-options",
+            get(users::handlers::staff_options),
+        )
         .route("/api/v1/camps", get(camps::handlers::list_public))
         .route("/api/v1/camps/{id}", get(camps::handlers::get_public))
-        .route("/api/v1/admin/camps", get(camps::handlers::list_admin).post(camps::handlers::create))
-        .route("/api/v1/admin/camps/{id}", get(camps::handlers::get_admin).put(camps::handlers::update).delete(camps::handlers::delete))
-        .route("/api/v1/admin/camps/{id}/qrcode.png", get(camps::handlers::qrcode))
+        .route(
+            "/api/v1/admin/camps",
+            get(camps::handlers::list_admin).post(camps::handlers::create),
+        )
+        .route(
+            "/api/v1/admin/camps/{id}",
+            get(camps::handlers::get_admin)
+                .put(camps::handlers::update)
+                .delete(camps::handlers::delete),
+        )
+        .route(
+            "/api/v1/admin/camps/{id}/qrcode.png",
+            get(camps::handlers::qrcode),
+        )
         .route("/api/v1/uploads", post(uploads::handlers::upload))
         .route("/api/v1/uploads/{id}", get(uploads::handlers::download))
         .route("/api/v1/audit-logs", get(audit::handlers::list_audit_logs))
-        .route("/api/v1/audit-logs/actions", get(audit::handlers::list_audit_actions))
+        .route(
+            "/api/v1/audit-logs/actions",
+            get(audit::handlers::list_audit_actions),
+        )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "训练营押金自动退款系统 API", description = "会员端与管理后台共用的 JSON API。错误统一为 {code, message, details}。"),
+    info(
+        title = "训练营押金自动退款系统 API",
+        description = "会员端与管理后台共用的 JSON API。错误统一为 {code, message, details}。"
+    ),
     paths(
         system::info,
         system::healthz,

@@ -78,20 +78,37 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             sandbox: true,
             public_url: "http://127.0.0.1:3000".into(),
-            server: ServerConfig { bind: "127.0.0.1:3000".into(), secure_cookies: false, trust_forwarded_for: false },
+            server: ServerConfig {
+                bind: "127.0.0.1:3000".into(),
+                secure_cookies: false,
+                trust_forwarded_for: false,
+            },
             database: DatabaseConfig::default(),
             redis: RedisConfig::default(),
-            bootstrap: BootstrapConfig { admin_username: "admin".into(), admin_password: None },
-            auth: AuthConfig { session_hours: 12, max_failed_logins: 5, lockout_minutes: 15, master_key: None },
-            backup: BackupConfig { schedule: "0 0 3 * * *".into(), keep: 7 },
+            bootstrap: BootstrapConfig {
+                admin_username: "admin".into(),
+                admin_password: None,
+            },
+            auth: AuthConfig {
+                session_hours: 12,
+                max_failed_logins: 5,
+                lockout_minutes: 15,
+                master_key: None,
+            },
+            backup: BackupConfig {
+                schedule: "0 0 3 * * *".into(),
+                keep: 7,
+            },
         }
     }
 }
 
 impl Config {
-    pub fn load() -> Result<Self, figment::Error> {
-        let file = std::env::var_os("CAMP_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("camp.toml"));
-        Self::figment(&file).extract()
+    pub fn load() -> Result<Self, Box<figment::Error>> {
+        let file = std::env::var_os("CAMP_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("camp.toml"));
+        Self::figment(&file).extract().map_err(Box::new)
     }
 
     pub fn figment(file: &Path) -> Figment {
@@ -103,7 +120,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database.url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("camp.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("camp.db").display()
+            ),
         }
     }
 
@@ -113,13 +133,17 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's own signature
 mod tests {
     use super::*;
 
     #[test]
     fn environment_overrides_the_file() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("camp.toml", "sandbox = false\n[server]\nbind = \"0.0.0.0:80\"\n")?;
+            jail.create_file(
+                "camp.toml",
+                "sandbox = false\n[server]\nbind = \"0.0.0.0:80\"\n",
+            )?;
             jail.set_env("CAMP__SERVER__BIND", "127.0.0.1:9999");
             jail.set_env("CAMP__DATA_DIR", "/var/lib/camp");
             jail.set_env("CAMP__DATABASE__URL", "postgres://db/camp");

@@ -21,7 +21,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => {
                 tracing::debug!(%rejection, "rejected JSON body");
-                Err(AppError::message(ErrorCode::BadRequest, format!("请求内容格式不正确：{}", rejection.body_text())))
+                Err(AppError::message(
+                    ErrorCode::BadRequest,
+                    format!("请求内容格式不正确：{}", rejection.body_text()),
+                ))
             }
         }
     }
@@ -35,9 +38,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(rejection) => {
-                Err(AppError::message(ErrorCode::BadRequest, format!("查询参数不正确：{}", rejection.body_text())))
-            }
+            Err(rejection) => Err(AppError::message(
+                ErrorCode::BadRequest,
+                format!("查询参数不正确：{}", rejection.body_text()),
+            )),
         }
     }
 }
@@ -71,7 +75,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(client_ip(parts, &AppState::from_ref(state)).map(|ip| ip.to_string()).unwrap_or_default()))
+        Ok(Self(
+            client_ip(parts, &AppState::from_ref(state))
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
+        ))
     }
 }
 
@@ -90,5 +98,8 @@ pub fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
             return forwarded;
         }
     }
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
 }

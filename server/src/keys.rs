@@ -24,22 +24,30 @@ pub struct Keys {
 impl Keys {
     pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
         let master = match configured {
-            Some(text) => decode(text).context("CAMP__AUTH__MASTER_KEY must be base64 of 32 bytes")?,
+            Some(text) => {
+                decode(text).context("CAMP__AUTH__MASTER_KEY must be base64 of 32 bytes")?
+            }
             None => load_or_create_key_file(&data_dir.join(KEY_FILE))?,
         };
-        Ok(Self { session: derive(&master, b"camp staff session v1")? })
+        Ok(Self {
+            session: derive(&master, b"camp staff session v1")?,
+        })
     }
 }
 
 fn decode(text: &str) -> anyhow::Result<[u8; 32]> {
     let bytes = STANDARD.decode(text.trim())?;
-    bytes.try_into().map_err(|_| anyhow::anyhow!("expected 32 bytes"))
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("expected 32 bytes"))
 }
 
 fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
     if path.exists() {
-        let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        return decode(&text).with_context(|| format!("{} is not a valid key file", path.display()));
+        let text =
+            fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return decode(&text)
+            .with_context(|| format!("{} is not a valid key file", path.display()));
     }
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
@@ -47,7 +55,9 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     writeln!(file, "{}", STANDARD.encode(key))?;
     Ok(key)
 }
@@ -74,7 +84,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(dir.join(KEY_FILE))?.permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                fs::metadata(dir.join(KEY_FILE))?.permissions().mode() & 0o777,
+                0o600
+            );
         }
         fs::remove_dir_all(&dir)?;
         Ok(())

@@ -49,27 +49,38 @@ pub struct Application {
 pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url();
     let mut options = ConnectOptions::new(url.clone());
-    options.max_connections(if config.is_sqlite() { 8 } else { 20 }).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
-    let db = Database::connect(options).await.with_context(|| format!("connecting to the database ({})", redact(&url)))?;
+    options
+        .max_connections(if config.is_sqlite() { 8 } else { 20 })
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(&url)))?;
     if config.is_sqlite() {
         // WAL lets readers go on while a writer works; the busy timeout queues writers instead of failing them.
         db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
         db.execute_unprepared("PRAGMA busy_timeout = 5000").await?;
     }
-    Migrator::up(&db, None).await.context("running migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
     Ok(db)
 }
 
 fn redact(url: &str) -> String {
     match url.split_once('@') {
-        Some((scheme_user, host)) => format!("{}@{host}", scheme_user.split(':').take(2).collect::<Vec<_>>().join(":")),
+        Some((scheme_user, host)) => format!(
+            "{}@{host}",
+            scheme_user.split(':').take(2).collect::<Vec<_>>().join(":")
+        ),
         None => url.to_owned(),
     }
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
         let db = connect_database(&config).await?;
         let keys = Keys::load(config.auth.master_key.as_deref(), &config.data_dir)?;
         let bootstrap_credentials = users::service::bootstrap(
@@ -82,22 +93,43 @@ impl Application {
         // Print a password only when we made it up; a configured one is already known.
         .filter(|_| config.bootstrap.admin_password.is_none());
         let jobs = JobQueue::connect(&config).await?;
-        let listener = TcpListener::bind(&config.server.bind).await.with_context(|| format!("binding {}", config.server.bind))?;
+        let listener = TcpListener::bind(&config.server.bind)
+            .await
+            .with_context(|| format!("binding {}", config.server.bind))?;
         let addr = listener.local_addr()?;
         let leptos = leptos_options(addr);
-        let state = AppState { db, config: Arc::new(config), keys: Arc::new(keys), jobs, leptos };
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+            jobs,
+            leptos,
+        };
         let router = router(state.clone());
-        Ok(Self { state, addr, bootstrap_credentials, listener, router })
+        Ok(Self {
+            state,
+            addr,
+            bootstrap_credentials,
+            listener,
+            router,
+        })
     }
 
     /// Serves until `shutdown` resolves, with the job workers running beside.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
         let workers = jobs::start(self.state.clone(), async move {
             let _ = jobs_stopped.await;
         })?;
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await?;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         let _ = stop_jobs.send(());
         let _ = workers.await;
         Ok(())

@@ -4,14 +4,20 @@ use server::config::Config;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
         .init();
     let config = Config::load()?;
     let sandbox = config.sandbox;
     let app = Application::build(config).await?;
     let base = format!("http://{}", app.addr);
     tracing::info!("listening on {base}");
-    let mut banner = format!("\n  训练营押金自动退款系统 已启动{}\n", if sandbox { "（沙箱模式）" } else { "" });
+    let mut banner = format!(
+        "\n  训练营押金自动退款系统 已启动{}\n",
+        if sandbox { "（沙箱模式）" } else { "" }
+    );
     banner.push_str(&format!("  会员端 H5:   {base}/h5\n  管理后台:    {base}/admin\n  API 文档:    {base}/api/openapi.json\n"));
     if let Some((username, password)) = &app.bootstrap_credentials {
         banner.push_str(&format!(

@@ -35,38 +35,61 @@ impl Transport for InProcessTransport {
         let client_ip = self.client_ip;
         Box::pin(async move {
             let failed = |_| ApiError::new(ErrorCode::Internal);
-            let mut builder = Request::builder().method(request.method.as_str()).uri(&request.path);
+            let mut builder = Request::builder()
+                .method(request.method.as_str())
+                .uri(&request.path);
             if let Some(cookie) = cookie {
                 builder = builder.header(header::COOKIE, cookie);
             }
             if let Some(content_type) = request.content_type {
                 builder = builder.header(header::CONTENT_TYPE, content_type);
             }
-            let mut http_request = builder.body(Body::from(request.body)).map_err(|_| ApiError::new(ErrorCode::Internal))?;
+            let mut http_request = builder
+                .body(Body::from(request.body))
+                .map_err(|_| ApiError::new(ErrorCode::Internal))?;
             if let Some(ip) = client_ip {
                 http_request.extensions_mut().insert(ForwardedClientIp(ip));
             }
             let response = api.oneshot(http_request).await.map_err(failed)?;
             let status = response.status().as_u16();
-            let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES).await.map_err(|_| ApiError::new(ErrorCode::Internal))?;
-            Ok(RawResponse { status, body: body.to_vec() })
+            let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES)
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+            Ok(RawResponse {
+                status,
+                body: body.to_vec(),
+            })
         })
     }
 }
 
 /// Adds the page routes of both apps and the static files of the wasm bundle.
-pub fn mount(router: Router<AppState>, api: Router<AppState>, state: &AppState) -> Router<AppState> {
+pub fn mount(
+    router: Router<AppState>,
+    api: Router<AppState>,
+    state: &AppState,
+) -> Router<AppState> {
     let api = api.with_state(state.clone());
     let context_state = state.clone();
     let provide_client = move || {
         let parts = use_context::<Parts>();
-        let cookie = parts.as_ref().and_then(|p| p.headers.get(header::COOKIE).cloned());
+        let cookie = parts
+            .as_ref()
+            .and_then(|p| p.headers.get(header::COOKIE).cloned());
         let client_ip = parts.as_ref().and_then(|p| client_ip(p, &context_state));
-        provide_context(ApiClient::new(Arc::new(InProcessTransport { api: api.clone(), cookie, client_ip })));
+        provide_context(ApiClient::new(Arc::new(InProcessTransport {
+            api: api.clone(),
+            cookie,
+            client_ip,
+        })));
     };
     let options = state.leptos.clone();
     let routes = generate_route_list(app::App);
     router
-        .leptos_routes_with_context(state, routes, provide_client, move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .leptos_routes_with_context(state, routes, provide_client, move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
 }

@@ -268,7 +268,9 @@ impl UploadKind {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Poster, Self::GroupQr].into_iter().find(|k| k.as_str() == text)
+        [Self::Poster, Self::GroupQr]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }
 

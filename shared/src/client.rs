@@ -65,16 +65,27 @@ impl ApiClient {
 
     async fn call<T: DeserializeOwned>(&self, request: RawRequest) -> Result<T, ApiError> {
         let response = self.transport.send(request).await?;
-        let body = if response.body.is_empty() { b"null".as_slice() } else { &response.body };
+        let body = if response.body.is_empty() {
+            b"null".as_slice()
+        } else {
+            &response.body
+        };
         if (200..300).contains(&response.status) {
             serde_json::from_slice(body).map_err(|_| ApiError::new(ErrorCode::Transport))
         } else {
-            Err(serde_json::from_slice::<ApiError>(body).unwrap_or_else(|_| ApiError::new(ErrorCode::Transport)))
+            Err(serde_json::from_slice::<ApiError>(body)
+                .unwrap_or_else(|_| ApiError::new(ErrorCode::Transport)))
         }
     }
 
     async fn get<T: DeserializeOwned>(&self, path: String) -> Result<T, ApiError> {
-        self.call(RawRequest { method: Method::Get, path, content_type: None, body: Vec::new() }).await
+        self.call(RawRequest {
+            method: Method::Get,
+            path,
+            content_type: None,
+            body: Vec::new(),
+        })
+        .await
     }
 
     async fn send_json<T: DeserializeOwned>(
@@ -84,11 +95,27 @@ impl ApiClient {
         body: &impl Serialize,
     ) -> Result<T, ApiError> {
         let body = serde_json::to_vec(body).map_err(|_| ApiError::new(ErrorCode::BadRequest))?;
-        self.call(RawRequest { method, path, content_type: Some("application/json".into()), body }).await
+        self.call(RawRequest {
+            method,
+            path,
+            content_type: Some("application/json".into()),
+            body,
+        })
+        .await
     }
 
-    async fn send_empty<T: DeserializeOwned>(&self, method: Method, path: String) -> Result<T, ApiError> {
-        self.call(RawRequest { method, path, content_type: None, body: Vec::new() }).await
+    async fn send_empty<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: String,
+    ) -> Result<T, ApiError> {
+        self.call(RawRequest {
+            method,
+            path,
+            content_type: None,
+            body: Vec::new(),
+        })
+        .await
     }
 
     // ---- system ----
@@ -98,7 +125,8 @@ impl ApiClient {
     }
 
     pub async fn run_backup(&self) -> Result<BackupQueued, ApiError> {
-        self.send_empty(Method::Post, "/api/v1/system/backups".into()).await
+        self.send_empty(Method::Post, "/api/v1/system/backups".into())
+            .await
     }
 
     pub async fn list_backups(&self) -> Result<Vec<BackupDto>, ApiError> {
@@ -108,11 +136,13 @@ impl ApiClient {
     // ---- staff session ----
 
     pub async fn login(&self, request: &LoginRequest) -> Result<Me, ApiError> {
-        self.send_json(Method::Post, "/api/v1/auth/login".into(), request).await
+        self.send_json(Method::Post, "/api/v1/auth/login".into(), request)
+            .await
     }
 
     pub async fn logout(&self) -> Result<(), ApiError> {
-        self.send_empty(Method::Post, "/api/v1/auth/logout".into()).await
+        self.send_empty(Method::Post, "/api/v1/auth/logout".into())
+            .await
     }
 
     /// The signed-in staff member, or `None` for a visitor who is not signed in.
@@ -131,19 +161,27 @@ impl ApiClient {
     }
 
     pub async fn create_user(&self, request: &CreateUserRequest) -> Result<UserDto, ApiError> {
-        self.send_json(Method::Post, "/api/v1/users".into(), request).await
+        self.send_json(Method::Post, "/api/v1/users".into(), request)
+            .await
     }
 
-    pub async fn update_user(&self, id: i64, request: &UpdateUserRequest) -> Result<UserDto, ApiError> {
-        self.send_json(Method::Put, format!("/api/v1/users/{id}"), request).await
+    pub async fn update_user(
+        &self,
+        id: i64,
+        request: &UpdateUserRequest,
+    ) -> Result<UserDto, ApiError> {
+        self.send_json(Method::Put, format!("/api/v1/users/{id}"), request)
+            .await
     }
 
     pub async fn delete_user(&self, id: i64) -> Result<(), ApiError> {
-        self.send_empty(Method::Delete, format!("/api/v1/users/{id}")).await
+        self.send_empty(Method::Delete, format!("/api/v1/users/{id}"))
+            .await
     }
 
     pub async fn reset_password(&self, id: i64) -> Result<ResetPasswordResponse, ApiError> {
-        self.send_empty(Method::Post, format!("/api/v1/users/{id}/reset-password")).await
+        self.send_empty(Method::Post, format!("/api/v1/users/{id}/reset-password"))
+            .await
     }
 
     // ---- camps ----
@@ -158,7 +196,8 @@ impl ApiClient {
     }
 
     pub async fn admin_camps(&self, query: &CampListQuery) -> Result<Page<CampDto>, ApiError> {
-        self.get(format!("/api/v1/admin/camps?{}", to_query(query))).await
+        self.get(format!("/api/v1/admin/camps?{}", to_query(query)))
+            .await
     }
 
     pub async fn admin_camp(&self, id: i64) -> Result<CampDto, ApiError> {
@@ -166,15 +205,18 @@ impl ApiClient {
     }
 
     pub async fn create_camp(&self, request: &CampRequest) -> Result<CampDto, ApiError> {
-        self.send_json(Method::Post, "/api/v1/admin/camps".into(), request).await
+        self.send_json(Method::Post, "/api/v1/admin/camps".into(), request)
+            .await
     }
 
     pub async fn update_camp(&self, id: i64, request: &CampRequest) -> Result<CampDto, ApiError> {
-        self.send_json(Method::Put, format!("/api/v1/admin/camps/{id}"), request).await
+        self.send_json(Method::Put, format!("/api/v1/admin/camps/{id}"), request)
+            .await
     }
 
     pub async fn delete_camp(&self, id: i64) -> Result<(), ApiError> {
-        self.send_empty(Method::Delete, format!("/api/v1/admin/camps/{id}")).await
+        self.send_empty(Method::Delete, format!("/api/v1/admin/camps/{id}"))
+            .await
     }
 
     pub async fn staff_options(&self) -> Result<Vec<StaffOption>, ApiError> {
@@ -182,15 +224,27 @@ impl ApiClient {
     }
 
     /// Uploads an image; the server checks its content, not its name.
-    pub async fn upload_image(&self, kind: UploadKind, content_type: String, bytes: Vec<u8>) -> Result<UploadDto, ApiError> {
+    pub async fn upload_image(
+        &self,
+        kind: UploadKind,
+        content_type: String,
+        bytes: Vec<u8>,
+    ) -> Result<UploadDto, ApiError> {
         let path = format!("/api/v1/uploads?kind={}", kind.as_str());
-        self.call(RawRequest { method: Method::Post, path, content_type: Some(content_type), body: bytes }).await
+        self.call(RawRequest {
+            method: Method::Post,
+            path,
+            content_type: Some(content_type),
+            body: bytes,
+        })
+        .await
     }
 
     // ---- audit log ----
 
     pub async fn audit_logs(&self, query: &AuditLogQuery) -> Result<Page<AuditLogDto>, ApiError> {
-        self.get(format!("/api/v1/audit-logs?{}", to_query(query))).await
+        self.get(format!("/api/v1/audit-logs?{}", to_query(query)))
+            .await
     }
 
     pub async fn audit_actions(&self) -> Result<Vec<AuditActionOption>, ApiError> {

@@ -12,7 +12,9 @@ pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
 
 /// Beijing wall-clock text of an instant, `2026-11-26 09:30`.
 pub fn format_beijing(at: DateTime<Utc>) -> String {
-    at.with_timezone(&BUSINESS_TZ).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&BUSINESS_TZ)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// `12月1日`, how the apps show a camp date.
@@ -35,8 +37,14 @@ mod tests {
     fn beijing_midnight_starts_the_next_day() {
         let before = Utc.with_ymd_and_hms(2026, 11, 26, 15, 59, 59).single();
         let after = Utc.with_ymd_and_hms(2026, 11, 26, 16, 0, 0).single();
-        assert_eq!(before.map(business_date), NaiveDate::from_ymd_opt(2026, 11, 26));
-        assert_eq!(after.map(business_date), NaiveDate::from_ymd_opt(2026, 11, 27));
+        assert_eq!(
+            before.map(business_date),
+            NaiveDate::from_ymd_opt(2026, 11, 26)
+        );
+        assert_eq!(
+            after.map(business_date),
+            NaiveDate::from_ymd_opt(2026, 11, 27)
+        );
     }
 
     #[test]

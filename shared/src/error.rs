@@ -73,11 +73,19 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, message: code.default_message().to_owned(), details: None }
+        Self {
+            code,
+            message: code.default_message().to_owned(),
+            details: None,
+        }
     }
 
     pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: None }
+        Self {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// A validation error; the message is the first field's, so a toast says something useful.
@@ -87,7 +95,11 @@ impl ApiError {
             .next()
             .cloned()
             .unwrap_or_else(|| ErrorCode::Validation.default_message().to_owned());
-        Self { code: ErrorCode::Validation, message, details: Some(ErrorDetails { fields }) }
+        Self {
+            code: ErrorCode::Validation,
+            message,
+            details: Some(ErrorDetails { fields }),
+        }
     }
 
     pub fn field(name: &str, message: impl Into<String>) -> Self {

@@ -29,10 +29,16 @@ pub fn requirement_label(total_days: i32, required_days: i32) -> String {
 /// itself and today's date. `existing` is the camp being edited: once a camp has
 /// started, its dates, requirement and deposit are frozen and "not before today"
 /// no longer applies to its start.
-pub fn validate_camp(req: &CampRequest, today: NaiveDate, existing: Option<&FrozenCampFields>) -> FieldErrors {
+pub fn validate_camp(
+    req: &CampRequest,
+    today: NaiveDate,
+    existing: Option<&FrozenCampFields>,
+) -> FieldErrors {
     let mut errors = FieldErrors::new();
     let mut fail = |field: &str, message: &str| {
-        errors.entry(field.to_owned()).or_insert_with(|| message.to_owned());
+        errors
+            .entry(field.to_owned())
+            .or_insert_with(|| message.to_owned());
     };
 
     let name = req.name.trim();
@@ -64,7 +70,10 @@ pub fn validate_camp(req: &CampRequest, today: NaiveDate, existing: Option<&Froz
             if end <= start {
                 fail("end_date", "结束日期必须晚于开始日期");
             } else if i64::from(req.total_days) > span_days(start, end) {
-                fail("total_days", &format!("总天数不能超过开始到结束的{}天", span_days(start, end)));
+                fail(
+                    "total_days",
+                    &format!("总天数不能超过开始到结束的{}天", span_days(start, end)),
+                );
             }
         }
     }
@@ -82,11 +91,25 @@ pub fn validate_camp(req: &CampRequest, today: NaiveDate, existing: Option<&Froz
     if req.coach_ids.is_empty() {
         fail("coach_ids", "请至少选择一位项目教练");
     }
-    if req.coach_ids.iter().any(|id| req.volunteer_ids.contains(id)) {
+    if req
+        .coach_ids
+        .iter()
+        .any(|id| req.volunteer_ids.contains(id))
+    {
         fail("volunteer_ids", "同一人不能既是教练又是志愿者");
     }
-    check_external_id(&mut fail, "planet_project_id", &req.planet_project_id, "知识星球项目ID");
-    check_external_id(&mut fail, "wecom_payee_id", &req.wecom_payee_id, "企业微信收款码ID");
+    check_external_id(
+        &mut fail,
+        "planet_project_id",
+        &req.planet_project_id,
+        "知识星球项目ID",
+    );
+    check_external_id(
+        &mut fail,
+        "wecom_payee_id",
+        &req.wecom_payee_id,
+        "企业微信收款码ID",
+    );
 
     if let Some(frozen) = frozen {
         let changed = req.start_date != Some(frozen.start_date)
@@ -95,7 +118,10 @@ pub fn validate_camp(req: &CampRequest, today: NaiveDate, existing: Option<&Froz
             || req.required_days != frozen.required_days
             || req.deposit_fen != frozen.deposit_fen;
         if changed {
-            errors.insert("start_date".to_owned(), "训练营已开始，不能修改日期、打卡要求和押金".to_owned());
+            errors.insert(
+                "start_date".to_owned(),
+                "训练营已开始，不能修改日期、打卡要求和押金".to_owned(),
+            );
         }
     }
     errors
@@ -106,9 +132,14 @@ fn check_external_id(fail: &mut impl FnMut(&str, &str), field: &str, value: &str
     if value.is_empty() {
         fail(field, &format!("请填写{label}"));
     } else if value.chars().count() > CAMP_EXTERNAL_ID_MAX
-        || !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
     {
-        fail(field, &format!("{label}只能包含字母、数字、下划线和短横线，最多64位"));
+        fail(
+            field,
+            &format!("{label}只能包含字母、数字、下划线和短横线，最多64位"),
+        );
     }
 }
 
@@ -140,7 +171,11 @@ pub fn html_text_len(html: &str) -> usize {
     let mut rest = text.as_str();
     while let Some(c) = rest.chars().next() {
         // An entity such as `&amp;` or `&#39;` is one character on screen.
-        let entity_len = if c == '&' { rest.find(';').filter(|&end| end <= 8) } else { None };
+        let entity_len = if c == '&' {
+            rest.find(';').filter(|&end| end <= 8)
+        } else {
+            None
+        };
         rest = &rest[entity_len.map_or(c.len_utf8(), |end| end + 1)..];
         len += 1;
     }
@@ -153,7 +188,10 @@ pub fn validate_username(username: &str) -> Option<&'static str> {
         Some("请填写用户名")
     } else if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
         Some("用户名长度为3到32位")
-    } else if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+    } else if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
         Some("用户名只能包含字母、数字、下划线、短横线和点")
     } else {
         None
@@ -181,6 +219,9 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default()
     }
 
+    /// Breaks one rule of a valid request.
+    type Breaker = fn(&mut CampRequest);
+
     fn valid() -> CampRequest {
         CampRequest {
             name: "21天早起训练营".into(),
@@ -201,13 +242,16 @@ mod tests {
 
     #[test]
     fn accepts_a_valid_camp() {
-        assert_eq!(validate_camp(&valid(), date(11, 26), None), FieldErrors::new());
+        assert_eq!(
+            validate_camp(&valid(), date(11, 26), None),
+            FieldErrors::new()
+        );
     }
 
     #[test]
     fn names_each_broken_rule() {
         let today = date(11, 26);
-        let cases: Vec<(fn(&mut CampRequest), &str)> = vec![
+        let cases: Vec<(Breaker, &str)> = vec![
             (|r| r.name = " ".into(), "name"),
             (|r| r.name = "营".repeat(51), "name"),
             (|r| r.poster_upload_id = None, "poster_upload_id"),
@@ -217,7 +261,10 @@ mod tests {
             (|r| r.end_date = Some(date(12, 1)), "end_date"),
             (|r| r.required_days = 11, "required_days"),
             (|r| r.total_days = 11, "total_days"),
-            (|r| r.intro_html = format!("<p>{}</p>", "字".repeat(501)), "intro_html"),
+            (
+                |r| r.intro_html = format!("<p>{}</p>", "字".repeat(501)),
+                "intro_html",
+            ),
             (|r| r.coach_ids.clear(), "coach_ids"),
             (|r| r.volunteer_ids = vec![3], "volunteer_ids"),
             (|r| r.planet_project_id = "".into(), "planet_project_id"),
@@ -227,7 +274,10 @@ mod tests {
             let mut req = valid();
             break_it(&mut req);
             let errors = validate_camp(&req, today, None);
-            assert!(errors.contains_key(field), "{field} not flagged: {errors:?}");
+            assert!(
+                errors.contains_key(field),
+                "{field} not flagged: {errors:?}"
+            );
         }
     }
 

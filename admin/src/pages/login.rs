@@ -30,7 +30,10 @@ pub fn LoginPage() -> impl IntoView {
             return;
         }
         error.set(None);
-        login.dispatch(LoginRequest { username: name, password: pass });
+        login.dispatch(LoginRequest {
+            username: name,
+            password: pass,
+        });
     };
     view! {
         <leptos_meta::Title text="登录 - 训练营押金管理" />

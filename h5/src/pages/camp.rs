@@ -13,13 +13,21 @@ use crate::components::NavBar;
 pub fn CampPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let camp = Resource::new(id, move |id| {
         let client = client.clone();
         async move {
             match id {
                 Some(id) => client.public_camp(id).await,
-                None => Err(shared::error::ApiError::with_message(shared::error::ErrorCode::NotFound, "训练营不存在")),
+                None => Err(shared::error::ApiError::with_message(
+                    shared::error::ErrorCode::NotFound,
+                    "训练营不存在",
+                )),
             }
         }
     });

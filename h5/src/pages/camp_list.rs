@@ -14,10 +14,13 @@ use crate::components::{NavBar, PullRefresh, Toast};
 pub fn CampListPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
     let toast = Toast::new();
-    let camps = Resource::new(|| (), move |_| {
-        let client = client.clone();
-        async move { client.public_camps().await }
-    });
+    let camps = Resource::new(
+        || (),
+        move |_| {
+            let client = client.clone();
+            async move { client.public_camps().await }
+        },
+    );
     let refresh = move || {
         camps.refetch();
         toast.show("已刷新");

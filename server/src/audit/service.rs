@@ -1,6 +1,11 @@
 use chrono::{Days, NaiveTime, TimeZone, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
-use shared::api::{AuditActionOption, AuditLogDto, AuditLogQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use shared::api::{
+    AuditActionOption, AuditLogDto, AuditLogQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page,
+};
 use shared::dates::BUSINESS_TZ;
 
 use crate::entity::audit_logs;
@@ -16,7 +21,11 @@ pub struct Actor {
 impl Actor {
     /// Work the system does by itself (scheduled jobs).
     pub fn system() -> Self {
-        Self { id: None, name: "系统".into(), ip: String::new() }
+        Self {
+            id: None,
+            name: "系统".into(),
+            ip: String::new(),
+        }
     }
 }
 
@@ -83,7 +92,10 @@ impl Action {
     }
 
     fn label_of(action: &str) -> String {
-        Action::ALL.into_iter().find(|a| a.as_str() == action).map_or_else(|| action.to_owned(), |a| a.label().to_owned())
+        Action::ALL
+            .into_iter()
+            .find(|a| a.as_str() == action)
+            .map_or_else(|| action.to_owned(), |a| a.label().to_owned())
     }
 }
 
@@ -97,15 +109,27 @@ pub struct Target {
 
 impl Target {
     pub fn user(id: i64, username: &str) -> Self {
-        Self { kind: "user", id: Some(id), label: username.to_owned() }
+        Self {
+            kind: "user",
+            id: Some(id),
+            label: username.to_owned(),
+        }
     }
 
     pub fn camp(id: i64, name: &str) -> Self {
-        Self { kind: "camp", id: Some(id), label: name.to_owned() }
+        Self {
+            kind: "camp",
+            id: Some(id),
+            label: name.to_owned(),
+        }
     }
 
     pub fn system(label: &str) -> Self {
-        Self { kind: "system", id: None, label: label.to_owned() }
+        Self {
+            kind: "system",
+            id: None,
+            label: label.to_owned(),
+        }
     }
 }
 
@@ -137,7 +161,10 @@ fn truncate(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-pub async fn list(db: &impl ConnectionTrait, query: &AuditLogQuery) -> Result<Page<AuditLogDto>, DbErr> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &AuditLogQuery,
+) -> Result<Page<AuditLogDto>, DbErr> {
     let mut select = audit_logs::Entity::find();
     if let Some(actor_id) = query.actor_id {
         select = select.filter(audit_logs::Column::ActorId.eq(actor_id));
@@ -152,9 +179,14 @@ pub async fn list(db: &impl ConnectionTrait, query: &AuditLogQuery) -> Result<Pa
     if let Some(to) = query.to.and_then(|to| to.checked_add_days(Days::new(1))) {
         select = select.filter(audit_logs::Column::CreatedAt.lt(beijing_midnight(to)));
     }
-    let page_size = query.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let page_size = query
+        .page_size
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
     let page = query.page.unwrap_or(1).max(1);
-    let paginator = select.order_by_desc(audit_logs::Column::Id).paginate(db, page_size);
+    let paginator = select
+        .order_by_desc(audit_logs::Column::Id)
+        .paginate(db, page_size);
     let total = paginator.num_items().await?;
     let items = paginator
         .fetch_page(page - 1)
@@ -172,14 +204,28 @@ pub async fn list(db: &impl ConnectionTrait, query: &AuditLogQuery) -> Result<Pa
             ip: row.ip,
         })
         .collect();
-    Ok(Page { items, total, page, page_size })
+    Ok(Page {
+        items,
+        total,
+        page,
+        page_size,
+    })
 }
 
 pub fn beijing_midnight(date: chrono::NaiveDate) -> chrono::DateTime<Utc> {
     let local = date.and_time(NaiveTime::MIN);
-    BUSINESS_TZ.from_local_datetime(&local).earliest().map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    BUSINESS_TZ
+        .from_local_datetime(&local)
+        .earliest()
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 pub fn action_options() -> Vec<AuditActionOption> {
-    Action::ALL.into_iter().map(|a| AuditActionOption { action: a.as_str().into(), label: a.label().into() }).collect()
+    Action::ALL
+        .into_iter()
+        .map(|a| AuditActionOption {
+            action: a.as_str().into(),
+            label: a.label().into(),
+        })
+        .collect()
 }

@@ -11,7 +11,12 @@ use crate::extract::{ApiJson, ClientIp};
 use crate::state::AppState;
 
 fn me(user_id: i64, username: &str, role: Role, csrf: String) -> Me {
-    Me { id: user_id, username: username.to_owned(), role, csrf_token: csrf }
+    Me {
+        id: user_id,
+        username: username.to_owned(),
+        role,
+        csrf_token: csrf,
+    }
 }
 
 /// Signs a staff member in and sets the session cookies.
@@ -22,16 +27,34 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> AppResult<(HeaderMap, Json<Me>)> {
-    let user = service::sign_in(&state.db, &state.config.auth, &request.username, &request.password, &ip).await?;
-    let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role {}", user.role))?;
+    let user = service::sign_in(
+        &state.db,
+        &state.config.auth,
+        &request.username,
+        &request.password,
+        &ip,
+    )
+    .await?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("unknown role {}", user.role))?;
     let (cookies, csrf) = session::issue(&state, &user)?;
     Ok((cookies, Json(me(user.id, &user.username, role, csrf))))
 }
 
 /// Ends the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 200)))]
-pub async fn logout(State(state): State<AppState>, staff: Staff) -> AppResult<(HeaderMap, Json<()>)> {
-    audit::record(&state.db, &staff.actor(), Action::Logout, Target::user(staff.user.id, &staff.user.username), "").await?;
+pub async fn logout(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> AppResult<(HeaderMap, Json<()>)> {
+    audit::record(
+        &state.db,
+        &staff.actor(),
+        Action::Logout,
+        Target::user(staff.user.id, &staff.user.username),
+        "",
+    )
+    .await?;
     Ok((session::clear(), Json(())))
 }
 
@@ -39,5 +62,10 @@ pub async fn logout(State(state): State<AppState>, staff: Staff) -> AppResult<(H
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = shared::error::ApiError)))]
 pub async fn current(staff: Staff) -> Json<Me> {
-    Json(me(staff.user.id, &staff.user.username, staff.role, staff.csrf))
+    Json(me(
+        staff.user.id,
+        &staff.user.username,
+        staff.role,
+        staff.csrf,
+    ))
 }

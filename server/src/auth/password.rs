@@ -12,15 +12,23 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 /// A password for a person to copy once: 16 letters and digits, at least one of each.
 pub fn random() -> String {
     let mut rng = rand::rng();
     loop {
-        let candidate: String = (&mut rng).sample_iter(&Alphanumeric).take(16).map(char::from).collect();
-        if candidate.chars().any(|c| c.is_ascii_digit()) && candidate.chars().any(|c| c.is_ascii_alphabetic()) {
+        let candidate: String = (&mut rng)
+            .sample_iter(&Alphanumeric)
+            .take(16)
+            .map(char::from)
+            .collect();
+        if candidate.chars().any(|c| c.is_ascii_digit())
+            && candidate.chars().any(|c| c.is_ascii_alphabetic())
+        {
             return candidate;
         }
     }

@@ -1,5 +1,8 @@
 use chrono::{Duration, Utc};
-use sea_orm::{DatabaseConnection, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set, TransactionTrait,
+};
 use shared::error::ErrorCode;
 
 use super::password;
@@ -20,14 +23,32 @@ pub async fn sign_in(
 ) -> AppResult<users::Model> {
     let now = Utc::now();
     let username = username.trim();
-    let attempt = Actor { id: None, name: username.to_owned(), ip: ip.to_owned() };
-    let Some(user) = users::Entity::find().filter(users::Column::Username.eq(username)).one(db).await? else {
+    let attempt = Actor {
+        id: None,
+        name: username.to_owned(),
+        ip: ip.to_owned(),
+    };
+    let Some(user) = users::Entity::find()
+        .filter(users::Column::Username.eq(username))
+        .one(db)
+        .await?
+    else {
         // Hash anyway so an unknown name takes as long as a wrong password.
         let _ = password::hash(password_text);
-        audit::record(db, &attempt, Action::LoginFailed, Target::system(username), "用户名不存在").await?;
+        audit::record(
+            db,
+            &attempt,
+            Action::LoginFailed,
+            Target::system(username),
+            "用户名不存在",
+        )
+        .await?;
         return Err(AppError::code(ErrorCode::InvalidCredentials));
     };
-    let attempt = Actor { id: Some(user.id), ..attempt };
+    let attempt = Actor {
+        id: Some(user.id),
+        ..attempt
+    };
     let target = Target::user(user.id, &user.username);
 
     if user.locked_until.is_some_and(|until| until > now) {
@@ -47,10 +68,21 @@ pub async fn sign_in(
             row.failed_logins = Set(failures);
         }
         row.update(&txn).await?;
-        let details = if locks { format!("密码错误，连续{failures}次，账号锁定{}分钟", config.lockout_minutes) } else { format!("密码错误（第{failures}次）") };
+        let details = if locks {
+            format!(
+                "密码错误，连续{failures}次，账号锁定{}分钟",
+                config.lockout_minutes
+            )
+        } else {
+            format!("密码错误（第{failures}次）")
+        };
         audit::record(&txn, &attempt, Action::LoginFailed, target, details).await?;
         txn.commit().await?;
-        return Err(AppError::code(if locks { ErrorCode::AccountLocked } else { ErrorCode::InvalidCredentials }));
+        return Err(AppError::code(if locks {
+            ErrorCode::AccountLocked
+        } else {
+            ErrorCode::InvalidCredentials
+        }));
     }
 
     if !user.enabled {

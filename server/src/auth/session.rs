@@ -41,7 +41,11 @@ struct Claims {
 
 /// A new session for `user`: the cookies to set and the CSRF token.
 pub fn issue(state: &AppState, user: &users::Model) -> anyhow::Result<(HeaderMap, String)> {
-    let csrf: String = rand::rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect();
+    let csrf: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect();
     let now = Utc::now();
     let lifetime = Duration::hours(state.config.auth.session_hours);
     let claims = Claims {
@@ -51,7 +55,11 @@ pub fn issue(state: &AppState, user: &users::Model) -> anyhow::Result<(HeaderMap
         iat: now.timestamp(),
         exp: (now + lifetime).timestamp(),
     };
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&state.keys.session))?;
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(&state.keys.session),
+    )?;
     let max_age = cookie::time::Duration::seconds(lifetime.num_seconds());
     let secure = state.config.server.secure_cookies;
     let session = Cookie::build((SESSION_COOKIE, token))
@@ -60,7 +68,11 @@ pub fn issue(state: &AppState, user: &users::Model) -> anyhow::Result<(HeaderMap
         .secure(secure)
         .path("/")
         .max_age(max_age);
-    let csrf_cookie = Cookie::build((CSRF_COOKIE, csrf.clone())).same_site(SameSite::Lax).secure(secure).path("/").max_age(max_age);
+    let csrf_cookie = Cookie::build((CSRF_COOKIE, csrf.clone()))
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .path("/")
+        .max_age(max_age);
     let mut headers = HeaderMap::new();
     headers.append(SET_COOKIE, HeaderValue::from_str(&session.to_string())?);
     headers.append(SET_COOKIE, HeaderValue::from_str(&csrf_cookie.to_string())?);
@@ -71,7 +83,9 @@ pub fn issue(state: &AppState, user: &users::Model) -> anyhow::Result<(HeaderMap
 pub fn clear() -> HeaderMap {
     let mut headers = HeaderMap::new();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
-        let gone = Cookie::build((name, "")).path("/").max_age(cookie::time::Duration::ZERO);
+        let gone = Cookie::build((name, ""))
+            .path("/")
+            .max_age(cookie::time::Duration::ZERO);
         if let Ok(value) = HeaderValue::from_str(&gone.to_string()) {
             headers.append(SET_COOKIE, value);
         }
@@ -109,7 +123,11 @@ impl Staff {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { id: Some(self.user.id), name: self.user.username.clone(), ip: self.ip.clone() }
+        Actor {
+            id: Some(self.user.id),
+            name: self.user.username.clone(),
+            ip: self.ip.clone(),
+        }
     }
 }
 
@@ -130,7 +148,10 @@ where
         )
         .map_err(|_| unauthenticated())?
         .claims;
-        let user = users::Entity::find_by_id(claims.sub).one(&state.db).await?.ok_or_else(unauthenticated)?;
+        let user = users::Entity::find_by_id(claims.sub)
+            .one(&state.db)
+            .await?
+            .ok_or_else(unauthenticated)?;
         if user.token_version != claims.ver {
             return Err(unauthenticated());
         }
@@ -144,9 +165,17 @@ where
                 return Err(AppError::code(ErrorCode::CsrfFailed));
             }
         }
-        let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
-        let ip = client_ip(parts, &state).map(|ip| ip.to_string()).unwrap_or_default();
-        Ok(Self { user, role, csrf: claims.csrf, ip })
+        let role = Role::parse(&user.role)
+            .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", user.id, user.role))?;
+        let ip = client_ip(parts, &state)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
+        Ok(Self {
+            user,
+            role,
+            csrf: claims.csrf,
+            ip,
+        })
     }
 }
 
@@ -158,7 +187,10 @@ where
 {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         match <Staff as FromRequestParts<S>>::from_request_parts(parts, state).await {
             Ok(staff) => Ok(Some(staff)),
             Err(AppError::Internal(e)) => Err(AppError::Internal(e)),

@@ -11,16 +11,36 @@ use crate::state::AppState;
 
 /// Queues a database backup now (super admin).
 #[utoipa::path(post, path = "/api/v1/system/backups", tag = "system", responses((status = 200, body = BackupQueued)))]
-pub async fn run_backup(State(state): State<AppState>, staff: Staff) -> AppResult<Json<BackupQueued>> {
+pub async fn run_backup(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> AppResult<Json<BackupQueued>> {
     staff.require(Area::SystemConfig)?;
-    state.jobs.push_backup(BackupDatabase { requested_by: Some(staff.user.id) }).await?;
-    audit::record(&state.db, &staff.actor(), Action::RunBackup, Target::system("数据库"), "手动发起备份").await?;
-    Ok(Json(BackupQueued { message: "备份任务已加入队列，稍后刷新查看".into() }))
+    state
+        .jobs
+        .push_backup(BackupDatabase {
+            requested_by: Some(staff.user.id),
+        })
+        .await?;
+    audit::record(
+        &state.db,
+        &staff.actor(),
+        Action::RunBackup,
+        Target::system("数据库"),
+        "手动发起备份",
+    )
+    .await?;
+    Ok(Json(BackupQueued {
+        message: "备份任务已加入队列，稍后刷新查看".into(),
+    }))
 }
 
 /// Backup files kept in the data directory, newest first.
 #[utoipa::path(get, path = "/api/v1/system/backups", tag = "system", responses((status = 200, body = Vec<BackupDto>)))]
-pub async fn list_backups(State(state): State<AppState>, staff: Staff) -> AppResult<Json<Vec<BackupDto>>> {
+pub async fn list_backups(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> AppResult<Json<Vec<BackupDto>>> {
     staff.require(Area::SystemConfig)?;
     Ok(Json(super::list(&state).await?))
 }

@@ -26,12 +26,18 @@ pub fn dir(state: &AppState) -> PathBuf {
 /// redelivered job does no harm.
 pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<PathBuf> {
     let dir = dir(state);
-    tokio::fs::create_dir_all(&dir).await.with_context(|| format!("creating {}", dir.display()))?;
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .with_context(|| format!("creating {}", dir.display()))?;
     let stamp = Utc::now().format("%Y%m%d-%H%M%S-%3f");
     let path = if state.config.is_sqlite() {
         let path = dir.join(format!("{PREFIX}{stamp}.db"));
         let target = path.to_string_lossy().replace('\'', "''");
-        state.db.execute_unprepared(&format!("VACUUM INTO '{target}'")).await.context("VACUUM INTO")?;
+        state
+            .db
+            .execute_unprepared(&format!("VACUUM INTO '{target}'"))
+            .await
+            .context("VACUUM INTO")?;
         path
     } else {
         let path = dir.join(format!("{PREFIX}{stamp}.sql"));
@@ -43,7 +49,11 @@ pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<
             .output()
             .await
             .context("running pg_dump (install the PostgreSQL client)")?;
-        anyhow::ensure!(output.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&output.stderr));
+        anyhow::ensure!(
+            output.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         path
     };
     prune(&dir, state.config.backup.keep).await?;
@@ -51,13 +61,31 @@ pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<
     let actor = match requested_by {
         Some(id) => {
             use sea_orm::EntityTrait;
-            let name = users::Entity::find_by_id(id).one(&state.db).await?.map(|u| u.username).unwrap_or_default();
-            Actor { id: Some(id), name, ip: String::new() }
+            let name = users::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            Actor {
+                id: Some(id),
+                name,
+                ip: String::new(),
+            }
         }
         None => Actor::system(),
     };
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    audit::record(&state.db, &actor, Action::RunBackup, Target::system("数据库"), format!("备份完成：{file_name}")).await?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    audit::record(
+        &state.db,
+        &actor,
+        Action::RunBackup,
+        Target::system("数据库"),
+        format!("备份完成：{file_name}"),
+    )
+    .await?;
     tracing::info!(path = %path.display(), "database backup written");
     Ok(path)
 }
@@ -66,7 +94,9 @@ async fn prune(dir: &Path, keep: usize) -> anyhow::Result<()> {
     let mut files = list_files(dir).await?;
     files.sort_by(|a, b| b.0.cmp(&a.0));
     for (name, _, _) in files.into_iter().skip(keep.max(1)) {
-        tokio::fs::remove_file(dir.join(&name)).await.with_context(|| format!("removing old backup {name}"))?;
+        tokio::fs::remove_file(dir.join(&name))
+            .await
+            .with_context(|| format!("removing old backup {name}"))?;
     }
     Ok(())
 }
@@ -84,7 +114,10 @@ async fn list_files(dir: &Path) -> anyhow::Result<Vec<(String, u64, DateTime<Utc
             continue;
         }
         let meta = entry.metadata().await?;
-        let modified = meta.modified().map(DateTime::<Utc>::from).unwrap_or_else(|_| Utc::now());
+        let modified = meta
+            .modified()
+            .map(DateTime::<Utc>::from)
+            .unwrap_or_else(|_| Utc::now());
         files.push((name, meta.len(), modified));
     }
     Ok(files)
@@ -94,5 +127,12 @@ async fn list_files(dir: &Path) -> anyhow::Result<Vec<(String, u64, DateTime<Utc
 pub async fn list(state: &AppState) -> anyhow::Result<Vec<BackupDto>> {
     let mut files = list_files(&dir(state)).await?;
     files.sort_by(|a, b| b.0.cmp(&a.0));
-    Ok(files.into_iter().map(|(file_name, size, created_at)| BackupDto { file_name, size, created_at }).collect())
+    Ok(files
+        .into_iter()
+        .map(|(file_name, size, created_at)| BackupDto {
+            file_name,
+            size,
+            created_at,
+        })
+        .collect())
 }

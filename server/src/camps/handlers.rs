@@ -26,7 +26,10 @@ pub async fn list_public(State(state): State<AppState>) -> AppResult<Json<Vec<Pu
 
 /// One camp, for its member sign-up page.
 #[utoipa::path(get, path = "/api/v1/camps/{id}", tag = "camps", responses((status = 200, body = PublicCamp)))]
-pub async fn get_public(State(state): State<AppState>, ApiPath(id): ApiPath<i64>) -> AppResult<Json<PublicCamp>> {
+pub async fn get_public(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<PublicCamp>> {
     Ok(Json(service::get_public(&state.db, id, today()).await?))
 }
 
@@ -37,12 +40,20 @@ pub async fn list_admin(
     staff: Staff,
     ApiQuery(query): ApiQuery<CampListQuery>,
 ) -> AppResult<Json<Page<CampDto>>> {
-    Ok(Json(service::list_admin(&state.db, &staff, &query, today(), &state.config.public_url).await?))
+    Ok(Json(
+        service::list_admin(&state.db, &staff, &query, today(), &state.config.public_url).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/camps/{id}", tag = "camps", responses((status = 200, body = CampDto)))]
-pub async fn get_admin(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> AppResult<Json<CampDto>> {
-    Ok(Json(service::get_admin(&state.db, &staff, id, today(), &state.config.public_url).await?))
+pub async fn get_admin(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<CampDto>> {
+    Ok(Json(
+        service::get_admin(&state.db, &staff, id, today(), &state.config.public_url).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/camps", request_body = CampRequest, tag = "camps",
@@ -53,7 +64,16 @@ pub async fn create(
     ApiJson(request): ApiJson<CampRequest>,
 ) -> AppResult<Json<CampDto>> {
     staff.require(Area::CampManagement)?;
-    Ok(Json(service::create(&state.db, &staff.actor(), request, today(), &state.config.public_url).await?))
+    Ok(Json(
+        service::create(
+            &state.db,
+            &staff.actor(),
+            request,
+            today(),
+            &state.config.public_url,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/admin/camps/{id}", request_body = CampRequest, tag = "camps",
@@ -65,11 +85,25 @@ pub async fn update(
     ApiJson(request): ApiJson<CampRequest>,
 ) -> AppResult<Json<CampDto>> {
     staff.require(Area::CampManagement)?;
-    Ok(Json(service::update(&state.db, &staff.actor(), id, request, today(), &state.config.public_url).await?))
+    Ok(Json(
+        service::update(
+            &state.db,
+            &staff.actor(),
+            id,
+            request,
+            today(),
+            &state.config.public_url,
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/admin/camps/{id}", tag = "camps", responses((status = 200)))]
-pub async fn delete(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> AppResult<Json<()>> {
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<()>> {
     staff.require(Area::CampManagement)?;
     service::delete(&state.db, &staff.actor(), id, today()).await?;
     Ok(Json(()))
@@ -77,14 +111,27 @@ pub async fn delete(State(state): State<AppState>, staff: Staff, ApiPath(id): Ap
 
 /// The QR code of the camp's H5 sign-up link, as a PNG download.
 #[utoipa::path(get, path = "/api/v1/admin/camps/{id}/qrcode.png", tag = "camps", responses((status = 200, content_type = "image/png")))]
-pub async fn qrcode(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
+pub async fn qrcode(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Response> {
     staff.require(Area::CampManagement)?;
     let camp = service::find_visible(&state.db, &staff, Area::CampManagement, id).await?;
     let png = qr::png(&service::h5_url(&state.config.public_url, camp.id))?;
     let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, "image/png".parse().map_err(anyhow::Error::from)?);
-    headers.insert(CACHE_CONTROL, "private, no-store".parse().map_err(anyhow::Error::from)?);
+    headers.insert(
+        CONTENT_TYPE,
+        "image/png".parse().map_err(anyhow::Error::from)?,
+    );
+    headers.insert(
+        CACHE_CONTROL,
+        "private, no-store".parse().map_err(anyhow::Error::from)?,
+    );
     let disposition = format!("inline; filename=\"camp-{}-qrcode.png\"", camp.id);
-    headers.insert(CONTENT_DISPOSITION, disposition.parse().map_err(anyhow::Error::from)?);
+    headers.insert(
+        CONTENT_DISPOSITION,
+        disposition.parse().map_err(anyhow::Error::from)?,
+    );
     Ok((headers, png).into_response())
 }

@@ -16,7 +16,10 @@ pub fn png(text: &str) -> anyhow::Result<Vec<u8>> {
             continue;
         }
         let index = u32::try_from(index)?;
-        let (mx, my) = (index % modules + QUIET_MODULES, index / modules + QUIET_MODULES);
+        let (mx, my) = (
+            index % modules + QUIET_MODULES,
+            index / modules + QUIET_MODULES,
+        );
         for y in my * MODULE_PX..(my + 1) * MODULE_PX {
             let row = (y * side) as usize;
             pixels[row + (mx * MODULE_PX) as usize..row + ((mx + 1) * MODULE_PX) as usize].fill(0);

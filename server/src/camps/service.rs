@@ -1,13 +1,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use shared::api::{
-    CampDto, CampListQuery, CampRequest, CampStatus, CampStatusFilter, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PublicCamp,
-    StaffOption, UploadKind,
+    CampDto, CampListQuery, CampRequest, CampStatus, CampStatusFilter, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE, Page, PublicCamp, StaffOption, UploadKind,
 };
 use shared::error::{ApiError, ErrorCode};
 use shared::roles::{Area, Role, Scope};
@@ -30,7 +30,23 @@ pub fn h5_url(public_url: &str, camp_id: i64) -> String {
 /// Sanitized intro HTML: simple formatting only, no scripts, styles or images.
 pub fn sanitize_intro(html: &str) -> String {
     ammonia::Builder::default()
-        .tags(HashSet::from(["p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li", "blockquote", "h3", "h4", "a"]))
+        .tags(HashSet::from([
+            "p",
+            "br",
+            "strong",
+            "b",
+            "em",
+            "i",
+            "u",
+            "s",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
+            "h3",
+            "h4",
+            "a",
+        ]))
         .link_rel(Some("noopener noreferrer nofollow"))
         .url_schemes(HashSet::from(["http", "https"]))
         .clean(html)
@@ -51,7 +67,10 @@ async fn paid_counts(db: &impl ConnectionTrait, camp_ids: &[i64]) -> AppResult<H
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(id, count)| (id, u64::try_from(count).unwrap_or(0))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, count)| (id, u64::try_from(count).unwrap_or(0)))
+        .collect())
 }
 
 fn public_dto(camp: camps::Model, enrolled_count: u64, today: NaiveDate) -> PublicCamp {
@@ -71,7 +90,10 @@ fn public_dto(camp: camps::Model, enrolled_count: u64, today: NaiveDate) -> Publ
 }
 
 /// Ongoing and upcoming camps, soonest first.
-pub async fn list_public(db: &impl ConnectionTrait, today: NaiveDate) -> AppResult<Vec<PublicCamp>> {
+pub async fn list_public(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> AppResult<Vec<PublicCamp>> {
     let camps = camps::Entity::find()
         .filter(camps::Column::EndDate.gte(today))
         .order_by_asc(camps::Column::StartDate)
@@ -79,24 +101,38 @@ pub async fn list_public(db: &impl ConnectionTrait, today: NaiveDate) -> AppResu
         .all(db)
         .await?;
     let counts = paid_counts(db, &camps.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
-    Ok(camps.into_iter().map(|c| {
-        let count = counts.get(&c.id).copied().unwrap_or(0);
-        public_dto(c, count, today)
-    }).collect())
+    Ok(camps
+        .into_iter()
+        .map(|c| {
+            let count = counts.get(&c.id).copied().unwrap_or(0);
+            public_dto(c, count, today)
+        })
+        .collect())
 }
 
-pub async fn get_public(db: &impl ConnectionTrait, id: i64, today: NaiveDate) -> AppResult<PublicCamp> {
+pub async fn get_public(
+    db: &impl ConnectionTrait,
+    id: i64,
+    today: NaiveDate,
+) -> AppResult<PublicCamp> {
     let camp = find(db, id).await?;
     let count = paid_counts(db, &[id]).await?.get(&id).copied().unwrap_or(0);
     Ok(public_dto(camp, count, today))
 }
 
 async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<camps::Model> {
-    camps::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("训练营"))
+    camps::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("训练营"))
 }
 
 /// The camps a person may see in `area`: `None` means all of them.
-pub async fn visible_camp_ids(db: &impl ConnectionTrait, staff: &Staff, area: Area) -> AppResult<Option<Vec<i64>>> {
+pub async fn visible_camp_ids(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    area: Area,
+) -> AppResult<Option<Vec<i64>>> {
     match staff.require(area)? {
         Scope::All => Ok(None),
         Scope::OwnCamps | Scope::None => {
@@ -114,30 +150,52 @@ pub async fn visible_camp_ids(db: &impl ConnectionTrait, staff: &Staff, area: Ar
 
 /// Loads a camp the person may see; another camp is "not found", not "forbidden",
 /// so ids of camps one is not on reveal nothing.
-pub async fn find_visible(db: &impl ConnectionTrait, staff: &Staff, area: Area, id: i64) -> AppResult<camps::Model> {
-    if let Some(ids) = visible_camp_ids(db, staff, area).await? {
-        if !ids.contains(&id) {
-            return Err(AppError::not_found("训练营"));
-        }
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    area: Area,
+    id: i64,
+) -> AppResult<camps::Model> {
+    if let Some(ids) = visible_camp_ids(db, staff, area).await?
+        && !ids.contains(&id)
+    {
+        return Err(AppError::not_found("训练营"));
     }
     find(db, id).await
 }
 
-async fn staff_of(db: &impl ConnectionTrait, camp_ids: &[i64]) -> AppResult<HashMap<i64, (Vec<StaffOption>, Vec<StaffOption>)>> {
-    let rows = camp_staff::Entity::find().filter(camp_staff::Column::CampId.is_in(camp_ids.to_vec())).all(db).await?;
+async fn staff_of(
+    db: &impl ConnectionTrait,
+    camp_ids: &[i64],
+) -> AppResult<HashMap<i64, (Vec<StaffOption>, Vec<StaffOption>)>> {
+    let rows = camp_staff::Entity::find()
+        .filter(camp_staff::Column::CampId.is_in(camp_ids.to_vec()))
+        .all(db)
+        .await?;
     let user_ids: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
-    let users: HashMap<i64, users::Model> =
-        users::Entity::find().filter(users::Column::Id.is_in(user_ids)).all(db).await?.into_iter().map(|u| (u.id, u)).collect();
+    let users: HashMap<i64, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let mut out: HashMap<i64, (Vec<StaffOption>, Vec<StaffOption>)> = HashMap::new();
     for row in rows {
-        let Some(user) = users.get(&row.user_id) else { continue };
+        let Some(user) = users.get(&row.user_id) else {
+            continue;
+        };
         let option = StaffOption {
             id: user.id,
             username: user.username.clone(),
             role: Role::parse(&user.role).unwrap_or(Role::Volunteer),
         };
         let entry = out.entry(row.camp_id).or_default();
-        if row.role == camp_staff::COACH { entry.0.push(option) } else { entry.1.push(option) }
+        if row.role == camp_staff::COACH {
+            entry.0.push(option)
+        } else {
+            entry.1.push(option)
+        }
     }
     for (coaches, volunteers) in out.values_mut() {
         coaches.sort_by(|a, b| a.username.cmp(&b.username));
@@ -146,7 +204,12 @@ async fn staff_of(db: &impl ConnectionTrait, camp_ids: &[i64]) -> AppResult<Hash
     Ok(out)
 }
 
-async fn to_dtos(db: &impl ConnectionTrait, camps: Vec<camps::Model>, today: NaiveDate, public_url: &str) -> AppResult<Vec<CampDto>> {
+async fn to_dtos(
+    db: &impl ConnectionTrait,
+    camps: Vec<camps::Model>,
+    today: NaiveDate,
+    public_url: &str,
+) -> AppResult<Vec<CampDto>> {
     let ids: Vec<i64> = camps.iter().map(|c| c.id).collect();
     let counts = paid_counts(db, &ids).await?;
     let mut staff = staff_of(db, &ids).await?;
@@ -195,7 +258,9 @@ pub async fn list_admin(
     select = match query.status {
         CampStatusFilter::All => select,
         CampStatusFilter::NotStarted => select.filter(camps::Column::StartDate.gt(today)),
-        CampStatusFilter::Ongoing => select.filter(camps::Column::StartDate.lte(today)).filter(camps::Column::EndDate.gte(today)),
+        CampStatusFilter::Ongoing => select
+            .filter(camps::Column::StartDate.lte(today))
+            .filter(camps::Column::EndDate.gte(today)),
         CampStatusFilter::Ended => select.filter(camps::Column::EndDate.lt(today)),
     };
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
@@ -207,15 +272,32 @@ pub async fn list_admin(
     if let Some(to) = query.to {
         select = select.filter(camps::Column::StartDate.lte(to));
     }
-    let page_size = query.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let page_size = query
+        .page_size
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
     let page = query.page.unwrap_or(1).max(1);
-    let paginator = select.order_by_desc(camps::Column::StartDate).order_by_desc(camps::Column::Id).paginate(db, page_size);
+    let paginator = select
+        .order_by_desc(camps::Column::StartDate)
+        .order_by_desc(camps::Column::Id)
+        .paginate(db, page_size);
     let total = paginator.num_items().await?;
     let camps = paginator.fetch_page(page - 1).await?;
-    Ok(Page { items: to_dtos(db, camps, today, public_url).await?, total, page, page_size })
+    Ok(Page {
+        items: to_dtos(db, camps, today, public_url).await?,
+        total,
+        page,
+        page_size,
+    })
 }
 
-pub async fn get_admin(db: &impl ConnectionTrait, staff: &Staff, id: i64, today: NaiveDate, public_url: &str) -> AppResult<CampDto> {
+pub async fn get_admin(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    id: i64,
+    today: NaiveDate,
+    public_url: &str,
+) -> AppResult<CampDto> {
     let camp = find_visible(db, staff, Area::CampView, id).await?;
     let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
     dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
@@ -226,8 +308,18 @@ pub async fn get_admin(db: &impl ConnectionTrait, staff: &Staff, id: i64, today:
 async fn check_references(db: &impl ConnectionTrait, request: &CampRequest) -> AppResult<()> {
     let mut errors = shared::error::FieldErrors::new();
     for (field, id, kind, label) in [
-        ("poster_upload_id", request.poster_upload_id, UploadKind::Poster, "项目海报"),
-        ("group_qr_upload_id", request.group_qr_upload_id, UploadKind::GroupQr, "群二维码"),
+        (
+            "poster_upload_id",
+            request.poster_upload_id,
+            UploadKind::Poster,
+            "项目海报",
+        ),
+        (
+            "group_qr_upload_id",
+            request.group_qr_upload_id,
+            UploadKind::GroupQr,
+            "群二维码",
+        ),
     ] {
         let Some(id) = id else { continue };
         let found = uploads::Entity::find_by_id(id)
@@ -240,9 +332,15 @@ async fn check_references(db: &impl ConnectionTrait, request: &CampRequest) -> A
             errors.insert(field.into(), format!("{label}不存在，请重新上传"));
         }
     }
-    for (field, ids, role, label) in
-        [("coach_ids", &request.coach_ids, Role::Coach, "教练"), ("volunteer_ids", &request.volunteer_ids, Role::Volunteer, "志愿者")]
-    {
+    for (field, ids, role, label) in [
+        ("coach_ids", &request.coach_ids, Role::Coach, "教练"),
+        (
+            "volunteer_ids",
+            &request.volunteer_ids,
+            Role::Volunteer,
+            "志愿者",
+        ),
+    ] {
         let wanted: HashSet<i64> = ids.iter().copied().collect();
         if wanted.is_empty() {
             continue;
@@ -254,13 +352,24 @@ async fn check_references(db: &impl ConnectionTrait, request: &CampRequest) -> A
             .count(db)
             .await?;
         if found != wanted.len() as u64 {
-            errors.insert(field.into(), format!("所选{label}不存在、已禁用或不是{label}角色"));
+            errors.insert(
+                field.into(),
+                format!("所选{label}不存在、已禁用或不是{label}角色"),
+            );
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::fields(errors).into()) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::fields(errors).into())
+    }
 }
 
-fn validate(request: &CampRequest, today: NaiveDate, existing: Option<&camps::Model>) -> AppResult<()> {
+fn validate(
+    request: &CampRequest,
+    today: NaiveDate,
+    existing: Option<&camps::Model>,
+) -> AppResult<()> {
     let frozen = existing.map(|camp| FrozenCampFields {
         status: status(camp, today),
         start_date: camp.start_date,
@@ -270,18 +379,36 @@ fn validate(request: &CampRequest, today: NaiveDate, existing: Option<&camps::Mo
         deposit_fen: camp.deposit_fen,
     });
     let errors = validate_camp(request, today, frozen.as_ref());
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::fields(errors).into()) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::fields(errors).into())
+    }
 }
 
-async fn replace_staff(db: &impl ConnectionTrait, camp_id: i64, request: &CampRequest) -> AppResult<()> {
-    camp_staff::Entity::delete_many().filter(camp_staff::Column::CampId.eq(camp_id)).exec(db).await?;
+async fn replace_staff(
+    db: &impl ConnectionTrait,
+    camp_id: i64,
+    request: &CampRequest,
+) -> AppResult<()> {
+    camp_staff::Entity::delete_many()
+        .filter(camp_staff::Column::CampId.eq(camp_id))
+        .exec(db)
+        .await?;
     let coaches = request.coach_ids.iter().map(|id| (*id, camp_staff::COACH));
-    let volunteers = request.volunteer_ids.iter().map(|id| (*id, camp_staff::VOLUNTEER));
+    let volunteers = request
+        .volunteer_ids
+        .iter()
+        .map(|id| (*id, camp_staff::VOLUNTEER));
     let mut seen = HashSet::new();
     let rows: Vec<camp_staff::ActiveModel> = coaches
         .chain(volunteers)
         .filter(|(id, _)| seen.insert(*id))
-        .map(|(user_id, role)| camp_staff::ActiveModel { camp_id: Set(camp_id), user_id: Set(user_id), role: Set(role.to_owned()) })
+        .map(|(user_id, role)| camp_staff::ActiveModel {
+            camp_id: Set(camp_id),
+            user_id: Set(user_id),
+            role: Set(role.to_owned()),
+        })
         .collect();
     if !rows.is_empty() {
         camp_staff::Entity::insert_many(rows).exec(db).await?;
@@ -327,11 +454,22 @@ pub async fn create(
     validate(&request, today, None)?;
     check_references(db, &request).await?;
     let txn = db.begin().await?;
-    let mut row = camps::ActiveModel { created_by: Set(actor.id), created_at: Set(Utc::now()), ..Default::default() };
+    let mut row = camps::ActiveModel {
+        created_by: Set(actor.id),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
     apply(&mut row, &request, request.intro_html.clone())?;
     let camp = row.insert(&txn).await?;
     replace_staff(&txn, camp.id, &request).await?;
-    audit::record(&txn, actor, Action::CreateCamp, Target::camp(camp.id, &camp.name), summary(&camp)).await?;
+    audit::record(
+        &txn,
+        actor,
+        Action::CreateCamp,
+        Target::camp(camp.id, &camp.name),
+        summary(&camp),
+    )
+    .await?;
     txn.commit().await?;
     let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
     dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
@@ -367,25 +505,56 @@ pub async fn update(
     if details.is_empty() {
         details.push("修改海报、介绍或人员".into());
     }
-    audit::record(&txn, actor, Action::UpdateCamp, Target::camp(camp.id, &camp.name), details.join("；")).await?;
+    audit::record(
+        &txn,
+        actor,
+        Action::UpdateCamp,
+        Target::camp(camp.id, &camp.name),
+        details.join("；"),
+    )
+    .await?;
     txn.commit().await?;
     let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
     dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
 }
 
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64, today: NaiveDate) -> AppResult<()> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    today: NaiveDate,
+) -> AppResult<()> {
     let txn = db.begin().await?;
     let camp = find(&txn, id).await?;
     if status(&camp, today) != CampStatus::NotStarted {
-        return Err(AppError::message(ErrorCode::Conflict, "训练营已开始，不能删除"));
+        return Err(AppError::message(
+            ErrorCode::Conflict,
+            "训练营已开始，不能删除",
+        ));
     }
-    let enrolled = enrollments::Entity::find().filter(enrollments::Column::CampId.eq(id)).count(&txn).await?;
+    let enrolled = enrollments::Entity::find()
+        .filter(enrollments::Column::CampId.eq(id))
+        .count(&txn)
+        .await?;
     if enrolled > 0 {
-        return Err(AppError::message(ErrorCode::Conflict, "已有会员报名，不能删除该训练营"));
+        return Err(AppError::message(
+            ErrorCode::Conflict,
+            "已有会员报名，不能删除该训练营",
+        ));
     }
-    camp_staff::Entity::delete_many().filter(Condition::all().add(camp_staff::Column::CampId.eq(id))).exec(&txn).await?;
+    camp_staff::Entity::delete_many()
+        .filter(Condition::all().add(camp_staff::Column::CampId.eq(id)))
+        .exec(&txn)
+        .await?;
     camps::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, Action::DeleteCamp, Target::camp(id, &camp.name), summary(&camp)).await?;
+    audit::record(
+        &txn,
+        actor,
+        Action::DeleteCamp,
+        Target::camp(id, &camp.name),
+        summary(&camp),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

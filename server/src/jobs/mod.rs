@@ -29,28 +29,52 @@ pub struct BackupDatabase {
 
 #[derive(Clone)]
 pub enum JobQueue {
-    Sqlite { backups: SqliteStorage<BackupDatabase>, pool: SqlitePool },
-    Redis { backups: RedisStorage<BackupDatabase>, connection: apalis_redis::ConnectionManager },
+    Sqlite {
+        backups: SqliteStorage<BackupDatabase>,
+        pool: SqlitePool,
+    },
+    Redis {
+        backups: RedisStorage<BackupDatabase>,
+        connection: apalis_redis::ConnectionManager,
+    },
 }
 
 impl JobQueue {
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
         match &config.redis.url {
             Some(url) => {
-                let prefix = config.redis.namespace.clone().unwrap_or_else(|| "camp".into());
-                let connection = apalis_redis::connect(url.as_str()).await.with_context(|| format!("connecting to Redis at {url}"))?;
+                let prefix = config
+                    .redis
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "camp".into());
+                let connection = apalis_redis::connect(url.as_str())
+                    .await
+                    .with_context(|| format!("connecting to Redis at {url}"))?;
                 let queue_config = apalis_redis::Config::default()
-                    .queue(&format!("{prefix}:{BACKUP_QUEUE}"))
+                    .queue(format!("{prefix}:{BACKUP_QUEUE}"))
                     // Without a TTL the idempotency key expires at once and the schedule's dedup is lost.
                     .idempotency_ttl(Some(Duration::from_secs(2 * 86_400)));
-                Ok(Self::Redis { backups: RedisStorage::new(connection.clone()).with_config(queue_config), connection })
+                Ok(Self::Redis {
+                    backups: RedisStorage::new(connection.clone()).with_config(queue_config),
+                    connection,
+                })
             }
             None => {
                 let path = config.data_dir.join("jobs.db");
-                let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?.create_if_missing(true);
-                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.context("opening jobs.db")?;
-                SqliteStorage::setup(&pool).await.context("preparing the job tables")?;
-                let backups = SqliteStorage::new(&pool).with_config(apalis_sqlite::Config::default().queue(BACKUP_QUEUE));
+                let options =
+                    SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+                        .create_if_missing(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .context("opening jobs.db")?;
+                SqliteStorage::setup(&pool)
+                    .await
+                    .context("preparing the job tables")?;
+                let backups = SqliteStorage::new(&pool)
+                    .with_config(apalis_sqlite::Config::default().queue(BACKUP_QUEUE));
                 Ok(Self::Sqlite { backups, pool })
             }
         }
@@ -58,8 +82,12 @@ impl JobQueue {
 
     pub async fn push_backup(&self, job: BackupDatabase) -> anyhow::Result<()> {
         match self.clone() {
-            Self::Sqlite { mut backups, .. } => backups.push(job).await.context("queueing a backup")?,
-            Self::Redis { mut backups, .. } => backups.push(job).await.context("queueing a backup")?,
+            Self::Sqlite { mut backups, .. } => {
+                backups.push(job).await.context("queueing a backup")?
+            }
+            Self::Redis { mut backups, .. } => {
+                backups.push(job).await.context("queueing a backup")?
+            }
         }
         Ok(())
     }
@@ -70,7 +98,10 @@ impl JobQueue {
             Self::Sqlite { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.is_ok(),
             Self::Redis { connection, .. } => {
                 let mut connection = connection.clone();
-                redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
+                redis::cmd("PING")
+                    .query_async::<String>(&mut connection)
+                    .await
+                    .is_ok()
             }
         }
     }
@@ -85,8 +116,13 @@ impl JobQueue {
 
 /// The schedule's tick becomes one deduplicated backup job: with several server
 /// instances every scheduler fires, but only one job per tick is stored.
-async fn enqueue_scheduled_backup(tick: Tick<Tz>, queue: Data<JobQueue>) -> Result<(), BoxDynError> {
-    let task = TaskBuilder::new(BackupDatabase { requested_by: None }).idempotency_key(format!("backup-{}", tick.get_timestamp())).build();
+async fn enqueue_scheduled_backup(
+    tick: Tick<Tz>,
+    queue: Data<JobQueue>,
+) -> Result<(), BoxDynError> {
+    let task = TaskBuilder::new(BackupDatabase { requested_by: None })
+        .idempotency_key(format!("backup-{}", tick.get_timestamp()))
+        .build();
     match (*queue).clone() {
         JobQueue::Sqlite { mut backups, .. } => backups.push_task(task).await?,
         JobQueue::Redis { mut backups, .. } => backups.push_task(task).await?,
@@ -95,17 +131,26 @@ async fn enqueue_scheduled_backup(tick: Tick<Tz>, queue: Data<JobQueue>) -> Resu
 }
 
 async fn run_backup(job: BackupDatabase, state: Data<AppState>) -> Result<(), BoxDynError> {
-    crate::backups::run(&state, job.requested_by).await.map_err(|e| {
-        tracing::error!(error = ?e, "database backup failed");
-        BoxDynError::from(format!("{e:#}"))
-    })?;
+    crate::backups::run(&state, job.requested_by)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "database backup failed");
+            BoxDynError::from(format!("{e:#}"))
+        })?;
     Ok(())
 }
 
 /// Starts the workers and the schedule; they stop when `shutdown` resolves.
-pub fn start(state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let schedule = cron::Schedule::from_str(&state.config.backup.schedule)
-        .with_context(|| format!("CAMP__BACKUP__SCHEDULE is not a 6-field cron expression: {}", state.config.backup.schedule))?;
+pub fn start(
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let schedule = cron::Schedule::from_str(&state.config.backup.schedule).with_context(|| {
+        format!(
+            "CAMP__BACKUP__SCHEDULE is not a 6-field cron expression: {}",
+            state.config.backup.schedule
+        )
+    })?;
     // Worker names must be unique among live workers, also across restarts within the heartbeat window.
     let instance = uuid::Uuid::new_v4().simple().to_string();
     let cron_state = state.clone();
@@ -133,7 +178,9 @@ pub fn start(state: AppState, shutdown: impl std::future::Future<Output = ()> + 
                 .build(run_backup)
         }),
     };
-    let monitor = monitor.should_restart(|_, _| true).shutdown_timeout(Duration::from_secs(30));
+    let monitor = monitor
+        .should_restart(|_, _| true)
+        .shutdown_timeout(Duration::from_secs(30));
     Ok(tokio::spawn(async move {
         let signal = async move {
             shutdown.await;

@@ -32,6 +32,17 @@ pub struct Health {
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database = state.db.execute_unprepared("SELECT 1").await.is_ok();
     let job_queue = state.jobs.ping().await;
-    let status = if database && job_queue { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(Health { database, job_queue, job_backend: state.jobs.kind() }))
+    let status = if database && job_queue {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Health {
+            database,
+            job_queue,
+            job_backend: state.jobs.kind(),
+        }),
+    )
 }

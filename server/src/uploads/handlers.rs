@@ -31,9 +31,13 @@ pub async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Json<UploadDto>> {
     staff.require(Area::CampManagement)?;
-    let kind = UploadKind::parse(&query.kind).ok_or_else(|| AppError::field("kind", "图片用途不正确"))?;
-    let bytes = body.map_err(|_| AppError::message(ErrorCode::PayloadTooLarge, "图片不能超过2MB"))?;
-    Ok(Json(service::store(&state.db, kind, bytes.to_vec(), staff.user.id).await?))
+    let kind =
+        UploadKind::parse(&query.kind).ok_or_else(|| AppError::field("kind", "图片用途不正确"))?;
+    let bytes =
+        body.map_err(|_| AppError::message(ErrorCode::PayloadTooLarge, "图片不能超过2MB"))?;
+    Ok(Json(
+        service::store(&state.db, kind, bytes.to_vec(), staff.user.id).await?,
+    ))
 }
 
 /// An uploaded image. Posters are public; group QR codes need a staff session.
@@ -49,8 +53,15 @@ pub async fn download(
         return Err(AppError::not_found("图片"));
     }
     let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, upload.content_type.parse().map_err(anyhow::Error::from)?);
-    let cache = if public { "public, max-age=86400, immutable" } else { "private, no-store" };
+    headers.insert(
+        CONTENT_TYPE,
+        upload.content_type.parse().map_err(anyhow::Error::from)?,
+    );
+    let cache = if public {
+        "public, max-age=86400, immutable"
+    } else {
+        "private, no-store"
+    };
     headers.insert(CACHE_CONTROL, cache.parse().map_err(anyhow::Error::from)?);
     Ok((headers, upload.data).into_response())
 }

@@ -31,7 +31,12 @@ fn inspect(bytes: &[u8]) -> Option<(&'static str, u32, u32)> {
     Some((content_type, width, height))
 }
 
-pub async fn store(db: &impl ConnectionTrait, kind: UploadKind, bytes: Vec<u8>, uploaded_by: i64) -> AppResult<UploadDto> {
+pub async fn store(
+    db: &impl ConnectionTrait,
+    kind: UploadKind,
+    bytes: Vec<u8>,
+    uploaded_by: i64,
+) -> AppResult<UploadDto> {
     if bytes.is_empty() {
         return Err(AppError::field("file", "请选择要上传的图片"));
     }
@@ -55,11 +60,21 @@ pub async fn store(db: &impl ConnectionTrait, kind: UploadKind, bytes: Vec<u8>, 
     }
     .insert(db)
     .await?;
-    Ok(UploadDto { id: row.id, url: url(row.id), content_type: row.content_type, size, width, height })
+    Ok(UploadDto {
+        id: row.id,
+        url: url(row.id),
+        content_type: row.content_type,
+        size,
+        width,
+        height,
+    })
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<uploads::Model> {
-    uploads::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("图片"))
+    uploads::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("图片"))
 }
 
 #[cfg(test)]
@@ -69,12 +84,17 @@ mod tests {
     #[test]
     fn recognises_images_by_content() {
         // The smallest valid PNG header: signature + IHDR of a 2×3 image.
-        let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+        let mut png = vec![
+            0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+        ];
         png.extend_from_slice(&2u32.to_be_bytes());
         png.extend_from_slice(&3u32.to_be_bytes());
         png.extend_from_slice(&[8, 6, 0, 0, 0]);
         assert_eq!(inspect(&png), Some(("image/png", 2, 3)));
-        assert_eq!(inspect(b"hello, this is a text file renamed to poster.png"), None);
+        assert_eq!(
+            inspect(b"hello, this is a text file renamed to poster.png"),
+            None
+        );
         assert_eq!(inspect(b"GIF89a\x01\x00\x01\x00"), None);
     }
 }

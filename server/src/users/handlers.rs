@@ -1,6 +1,8 @@
 use axum::Json;
 use axum::extract::State;
-use shared::api::{CreateUserRequest, ResetPasswordResponse, StaffOption, UpdateUserRequest, UserDto};
+use shared::api::{
+    CreateUserRequest, ResetPasswordResponse, StaffOption, UpdateUserRequest, UserDto,
+};
 use shared::roles::Area;
 
 use super::service;
@@ -10,7 +12,10 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<UserDto>)))]
-pub async fn list_users(State(state): State<AppState>, staff: Staff) -> AppResult<Json<Vec<UserDto>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> AppResult<Json<Vec<UserDto>>> {
     staff.require(Area::Users)?;
     Ok(Json(service::list(&state.db).await?))
 }
@@ -23,7 +28,9 @@ pub async fn create_user(
     ApiJson(request): ApiJson<CreateUserRequest>,
 ) -> AppResult<Json<UserDto>> {
     staff.require(Area::Users)?;
-    Ok(Json(service::create(&state.db, &staff.actor(), request).await?))
+    Ok(Json(
+        service::create(&state.db, &staff.actor(), request).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/users/{id}", request_body = UpdateUserRequest, tag = "users",
@@ -35,11 +42,17 @@ pub async fn update_user(
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> AppResult<Json<UserDto>> {
     staff.require(Area::Users)?;
-    Ok(Json(service::update(&state.db, &staff.actor(), id, request).await?))
+    Ok(Json(
+        service::update(&state.db, &staff.actor(), id, request).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", responses((status = 200)))]
-pub async fn delete_user(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<i64>) -> AppResult<Json<()>> {
+pub async fn delete_user(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<()>> {
     staff.require(Area::Users)?;
     service::delete(&state.db, &staff.actor(), id).await?;
     Ok(Json(()))
@@ -54,12 +67,17 @@ pub async fn reset_password(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ResetPasswordResponse>> {
     staff.require(Area::Users)?;
-    Ok(Json(service::reset_password(&state.db, &staff.actor(), id).await?))
+    Ok(Json(
+        service::reset_password(&state.db, &staff.actor(), id).await?,
+    ))
 }
 
 /// Coaches and volunteers a camp can be assigned to.
 #[utoipa::path(get, path = "/api/v1/admin/staff-options", tag = "camps", responses((status = 200, body = Vec<StaffOption>)))]
-pub async fn staff_options(State(state): State<AppState>, staff: Staff) -> AppResult<Json<Vec<StaffOption>>> {
+pub async fn staff_options(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> AppResult<Json<Vec<StaffOption>>> {
     staff.require(shared::roles::Area::CampManagement)?;
     Ok(Json(service::staff_options(&state.db).await?))
 }

@@ -1,9 +1,11 @@
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, 
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
-use shared::api::{CreateUserRequest, ResetPasswordResponse, StaffOption, UpdateUserRequest, UserDto};
+use shared::api::{
+    CreateUserRequest, ResetPasswordResponse, StaffOption, UpdateUserRequest, UserDto,
+};
 use shared::error::{ErrorCode, FieldErrors};
 use shared::roles::Role;
 use shared::rules::{validate_password, validate_username};
@@ -25,7 +27,10 @@ pub fn to_dto(user: users::Model) -> UserDto {
 }
 
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<UserDto>> {
-    let users = users::Entity::find().order_by_asc(users::Column::Id).all(db).await?;
+    let users = users::Entity::find()
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await?;
     Ok(users.into_iter().map(to_dto).collect())
 }
 
@@ -37,10 +42,21 @@ pub async fn staff_options(db: &impl ConnectionTrait) -> AppResult<Vec<StaffOpti
         .order_by_asc(users::Column::Username)
         .all(db)
         .await?;
-    Ok(users.into_iter().map(|u| StaffOption { id: u.id, role: Role::parse(&u.role).unwrap_or(Role::Volunteer), username: u.username }).collect())
+    Ok(users
+        .into_iter()
+        .map(|u| StaffOption {
+            id: u.id,
+            role: Role::parse(&u.role).unwrap_or(Role::Volunteer),
+            username: u.username,
+        })
+        .collect())
 }
 
-async fn username_taken(db: &impl ConnectionTrait, username: &str, except: Option<i64>) -> AppResult<bool> {
+async fn username_taken(
+    db: &impl ConnectionTrait,
+    username: &str,
+    except: Option<i64>,
+) -> AppResult<bool> {
     let mut query = users::Entity::find().filter(users::Column::Username.eq(username));
     if let Some(id) = except {
         query = query.filter(users::Column::Id.ne(id));
@@ -49,10 +65,17 @@ async fn username_taken(db: &impl ConnectionTrait, username: &str, except: Optio
 }
 
 async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<users::Model> {
-    users::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("用户"))
+    users::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("用户"))
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &Actor, request: CreateUserRequest) -> AppResult<UserDto> {
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    request: CreateUserRequest,
+) -> AppResult<UserDto> {
     let username = request.username.trim().to_owned();
     let mut errors = FieldErrors::new();
     if let Some(message) = validate_username(&username) {
@@ -85,8 +108,19 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, request: CreateUserR
     }
     .insert(&txn)
     .await?;
-    let details = format!("角色：{}，状态：{}", request.role.label(), if request.enabled { "启用" } else { "禁用" });
-    audit::record(&txn, actor, Action::CreateUser, Target::user(user.id, &user.username), details).await?;
+    let details = format!(
+        "角色：{}，状态：{}",
+        request.role.label(),
+        if request.enabled { "启用" } else { "禁用" }
+    );
+    audit::record(
+        &txn,
+        actor,
+        Action::CreateUser,
+        Target::user(user.id, &user.username),
+        details,
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_dto(user))
 }
@@ -104,7 +138,10 @@ async fn keep_a_super_admin(db: &impl ConnectionTrait, user: &users::Model) -> A
         .count(db)
         .await?;
     if others == 0 {
-        return Err(AppError::message(ErrorCode::Conflict, "系统至少需要一位启用的超级管理员"));
+        return Err(AppError::message(
+            ErrorCode::Conflict,
+            "系统至少需要一位启用的超级管理员",
+        ));
     }
     Ok(())
 }
@@ -124,7 +161,10 @@ pub async fn update(
     let role_changes = user.role != request.role.as_str();
     let disables = user.enabled && !request.enabled;
     if actor.id == Some(id) && (role_changes || disables) {
-        return Err(AppError::message(ErrorCode::Conflict, "不能修改自己的角色或禁用自己"));
+        return Err(AppError::message(
+            ErrorCode::Conflict,
+            "不能修改自己的角色或禁用自己",
+        ));
     }
     if role_changes || disables {
         keep_a_super_admin(&txn, &user).await?;
@@ -141,11 +181,15 @@ pub async fn update(
         changes.push(format!("用户名：{} → {}", user.username, username));
     }
     if role_changes {
-        let old = Role::parse(&user.role).map_or_else(|| user.role.clone(), |r| r.label().to_owned());
+        let old =
+            Role::parse(&user.role).map_or_else(|| user.role.clone(), |r| r.label().to_owned());
         changes.push(format!("角色：{} → {}", old, request.role.label()));
     }
     if user.enabled != request.enabled {
-        changes.push(format!("状态：{}", if request.enabled { "启用" } else { "禁用" }));
+        changes.push(format!(
+            "状态：{}",
+            if request.enabled { "启用" } else { "禁用" }
+        ));
     }
     let token_version = user.token_version + i32::from(disables);
     let mut row = user.into_active_model();
@@ -157,9 +201,19 @@ pub async fn update(
     let user = row.update(&txn).await?;
     if role_changes {
         // A person's camp assignments follow their role; a changed role drops them.
-        camp_staff::Entity::delete_many().filter(camp_staff::Column::UserId.eq(id)).exec(&txn).await?;
+        camp_staff::Entity::delete_many()
+            .filter(camp_staff::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
     }
-    audit::record(&txn, actor, Action::UpdateUser, Target::user(user.id, &user.username), changes.join("；")).await?;
+    audit::record(
+        &txn,
+        actor,
+        Action::UpdateUser,
+        Target::user(user.id, &user.username),
+        changes.join("；"),
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_dto(user))
 }
@@ -178,8 +232,15 @@ async fn still_has_coaches_without(db: &impl ConnectionTrait, user_id: i64) -> A
             .count(db)
             .await?;
         if coaches <= 1 {
-            let name = camps::Entity::find_by_id(assignment.camp_id).one(db).await?.map(|c| c.name).unwrap_or_default();
-            return Err(AppError::message(ErrorCode::Conflict, format!("该用户是训练营「{name}」的唯一教练，请先为该训练营更换教练")));
+            let name = camps::Entity::find_by_id(assignment.camp_id)
+                .one(db)
+                .await?
+                .map(|c| c.name)
+                .unwrap_or_default();
+            return Err(AppError::message(
+                ErrorCode::Conflict,
+                format!("该用户是训练营「{name}」的唯一教练，请先为该训练营更换教练"),
+            ));
         }
     }
     Ok(())
@@ -193,9 +254,19 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> AppResul
     let user = find(&txn, id).await?;
     keep_a_super_admin(&txn, &user).await?;
     still_has_coaches_without(&txn, id).await?;
-    camp_staff::Entity::delete_many().filter(camp_staff::Column::UserId.eq(id)).exec(&txn).await?;
+    camp_staff::Entity::delete_many()
+        .filter(camp_staff::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(&txn, actor, Action::DeleteUser, Target::user(id, &user.username), "").await?;
+    audit::record(
+        &txn,
+        actor,
+        Action::DeleteUser,
+        Target::user(id, &user.username),
+        "",
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -218,14 +289,27 @@ pub async fn reset_password(
     row.locked_until = Set(None);
     row.updated_at = Set(Utc::now());
     row.update(&txn).await?;
-    audit::record(&txn, actor, Action::ResetPassword, target, "生成新的随机密码，原有登录已失效").await?;
+    audit::record(
+        &txn,
+        actor,
+        Action::ResetPassword,
+        target,
+        "生成新的随机密码，原有登录已失效",
+    )
+    .await?;
     txn.commit().await?;
-    Ok(ResetPasswordResponse { password: new_password })
+    Ok(ResetPasswordResponse {
+        password: new_password,
+    })
 }
 
 /// Creates the first super admin when there are no users at all. Returns the
 /// password when it was generated (to print once).
-pub async fn bootstrap(db: &impl ConnectionTrait, username: &str, configured: Option<&str>) -> AppResult<Option<(String, String)>> {
+pub async fn bootstrap(
+    db: &impl ConnectionTrait,
+    username: &str,
+    configured: Option<&str>,
+) -> AppResult<Option<(String, String)>> {
     if users::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }

@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use server::Application;
 use server::config::Config;
-use shared::api::{CampRequest, CreateUserRequest, LoginRequest, Me, UploadDto, UploadKind, UserDto};
+use shared::api::{
+    CampRequest, CreateUserRequest, LoginRequest, Me, UploadDto, UploadKind, UserDto,
+};
 use shared::error::ApiError;
 use shared::roles::Role;
 
@@ -28,11 +30,15 @@ pub struct TestApp {
 }
 
 pub fn postgres_url() -> Option<String> {
-    std::env::var("CAMP_TEST_POSTGRES_URL").ok().filter(|v| !v.is_empty())
+    std::env::var("CAMP_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 pub fn redis_url() -> Option<String> {
-    std::env::var("CAMP_TEST_REDIS_URL").ok().filter(|v| !v.is_empty())
+    std::env::var("CAMP_TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 fn unique() -> String {
@@ -47,17 +53,26 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let id = unique();
         let data_dir = std::env::temp_dir().join(format!("camp-test-{id}"));
-        let mut config = Config::default();
-        config.data_dir = data_dir.clone();
+        let mut config = Config {
+            data_dir: data_dir.clone(),
+            ..Config::default()
+        };
         config.server.bind = "127.0.0.1:0".into();
         config.bootstrap.admin_username = ADMIN.into();
         config.bootstrap.admin_password = Some(ADMIN_PASSWORD.into());
         let mut postgres = None;
         if let Some(admin_url) = postgres_url() {
             let name = format!("camp_test_{id}");
-            let admin = Database::connect(&admin_url).await.expect("CAMP_TEST_POSTGRES_URL must reach PostgreSQL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-            let (base, _) = admin_url.rsplit_once('/').expect("postgres url with a database name");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("CAMP_TEST_POSTGRES_URL must reach PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("postgres url with a database name");
             config.database.url = Some(format!("{base}/{name}"));
             postgres = Some((admin_url, name));
         }
@@ -70,7 +85,12 @@ impl TestApp {
         let base = format!("http://{}", app.addr);
         let db = app.state.db.clone();
         tokio::spawn(app.run(std::future::pending()));
-        Self { base, db, data_dir, postgres }
+        Self {
+            base,
+            db,
+            data_dir,
+            postgres,
+        }
     }
 
     pub fn anonymous(&self) -> Client {
@@ -84,7 +104,13 @@ impl TestApp {
     pub async fn login(&self, username: &str, password: &str) -> Client {
         let mut client = self.anonymous();
         let me: Me = client
-            .post_json("/api/v1/auth/login", &LoginRequest { username: username.into(), password: password.into() })
+            .post_json(
+                "/api/v1/auth/login",
+                &LoginRequest {
+                    username: username.into(),
+                    password: password.into(),
+                },
+            )
             .await
             .unwrap_or_else(|e| panic!("{username} signs in: {e:?}"));
         client.csrf = Some(me.csrf_token);
@@ -96,7 +122,12 @@ impl TestApp {
         let user: UserDto = admin
             .post_json(
                 "/api/v1/users",
-                &CreateUserRequest { username: username.into(), password: STAFF_PASSWORD.into(), role, enabled: true },
+                &CreateUserRequest {
+                    username: username.into(),
+                    password: STAFF_PASSWORD.into(),
+                    role,
+                    enabled: true,
+                },
             )
             .await
             .expect("create staff user");
@@ -105,7 +136,10 @@ impl TestApp {
     }
 
     pub async fn upload(&self, client: &Client, kind: UploadKind) -> UploadDto {
-        client.upload(kind, png_bytes(), "image/png").await.expect("upload image")
+        client
+            .upload(kind, png_bytes(), "image/png")
+            .await
+            .expect("upload image")
     }
 
     /// A valid camp starting tomorrow, with fresh uploads and the given coach.
@@ -152,10 +186,19 @@ impl Drop for TestApp {
         if let Some((admin_url, name)) = self.postgres.take() {
             // A fresh runtime on another thread: Drop cannot await on the test's own runtime.
             let _ = std::thread::spawn(move || {
-                let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 runtime.block_on(async move {
                     if let Ok(admin) = Database::connect(&admin_url).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                     }
                 });
             })
@@ -190,11 +233,23 @@ pub struct Failure {
 
 impl Client {
     fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder().cookie_store(true).build().expect("http client");
-        Self { base: base.to_owned(), http, csrf: None }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        Self {
+            base: base.to_owned(),
+            http,
+            csrf: None,
+        }
     }
 
-    pub async fn raw(&self, method: Method, path: &str, body: Option<(Vec<u8>, &str)>) -> reqwest::Response {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(Vec<u8>, &str)>,
+    ) -> reqwest::Response {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.csrf {
             request = request.header("x-csrf-token", token);
@@ -209,10 +264,19 @@ impl Client {
         let status = response.status();
         let bytes = response.bytes().await.expect("response body");
         if status.is_success() {
-            Ok(serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("decoding {status} body {:?}: {e}", String::from_utf8_lossy(&bytes))))
+            Ok(serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "decoding {status} body {:?}: {e}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            }))
         } else {
-            let error: ApiError = serde_json::from_slice(&bytes)
-                .unwrap_or_else(|e| panic!("error body of {status} is not the API error shape: {:?}: {e}", String::from_utf8_lossy(&bytes)));
+            let error: ApiError = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "error body of {status} is not the API error shape: {:?}: {e}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            });
             assert!(!error.message.is_empty(), "every error has a message");
             Err(Failure { status, error })
         }
@@ -222,16 +286,33 @@ impl Client {
         Self::decode(self.raw(Method::GET, path, None).await).await
     }
 
-    pub async fn send_json<T: DeserializeOwned>(&self, method: Method, path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, Failure> {
         let bytes = serde_json::to_vec(body).expect("serialize body");
-        Self::decode(self.raw(method, path, Some((bytes, "application/json"))).await).await
+        Self::decode(
+            self.raw(method, path, Some((bytes, "application/json")))
+                .await,
+        )
+        .await
     }
 
-    pub async fn post_json<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, Failure> {
         self.send_json(Method::POST, path, body).await
     }
 
-    pub async fn put_json<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Failure> {
+    pub async fn put_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, Failure> {
         self.send_json(Method::PUT, path, body).await
     }
 
@@ -243,8 +324,17 @@ impl Client {
         Self::decode(self.raw(Method::DELETE, path, None).await).await
     }
 
-    pub async fn upload(&self, kind: UploadKind, bytes: Vec<u8>, content_type: &str) -> Result<UploadDto, Failure> {
+    pub async fn upload(
+        &self,
+        kind: UploadKind,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<UploadDto, Failure> {
         let path = format!("/api/v1/uploads?kind={}", kind.as_str());
-        Self::decode(self.raw(Method::POST, &path, Some((bytes, content_type))).await).await
+        Self::decode(
+            self.raw(Method::POST, &path, Some((bytes, content_type)))
+                .await,
+        )
+        .await
     }
 }

@@ -11,20 +11,38 @@ async fn the_h5_list_is_rendered_on_the_server_with_real_data() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let (coach, _) = app.staff(&admin, "coach_wang", Role::Coach).await;
-    let camp: CampDto = admin.post_json("/api/v1/admin/camps", &app.camp_request(&admin, coach.id).await).await.unwrap();
+    let camp: CampDto = admin
+        .post_json(
+            "/api/v1/admin/camps",
+            &app.camp_request(&admin, coach.id).await,
+        )
+        .await
+        .unwrap();
 
     let response = app.anonymous().raw(Method::GET, "/h5", None).await;
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.unwrap();
-    assert!(html.contains("21天早起训练营"), "camp name in the first HTML");
+    assert!(
+        html.contains("21天早起训练营"),
+        "camp name in the first HTML"
+    );
     assert!(html.contains("¥99.00"));
     assert!(html.contains("10天7打卡"));
     assert!(html.contains("即将开始"));
     assert!(html.contains("沙箱模式"), "sandbox banner");
     assert!(html.contains(&format!("/h5/camps/{}", camp.id)));
 
-    let detail = app.anonymous().raw(Method::GET, &format!("/h5/camps/{}", camp.id), None).await.text().await.unwrap();
-    assert!(detail.contains("<b>早起</b>"), "sanitized intro rendered as HTML");
+    let detail = app
+        .anonymous()
+        .raw(Method::GET, &format!("/h5/camps/{}", camp.id), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("<b>早起</b>"),
+        "sanitized intro rendered as HTML"
+    );
 }
 
 #[tokio::test]
@@ -35,18 +53,34 @@ async fn admin_pages_need_a_session() {
     assert!(!html.contains("训练营管理</a>"), "no menu for visitors");
 
     let admin = app.admin().await;
-    let html = admin.raw(Method::GET, "/admin/camps", None).await.text().await.unwrap();
+    let html = admin
+        .raw(Method::GET, "/admin/camps", None)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("训练营管理"));
-    assert!(html.contains("用户管理"), "super admin sees user management");
+    assert!(
+        html.contains("用户管理"),
+        "super admin sees user management"
+    );
 
     let (_, coach) = app.staff(&admin, "coach_wang", Role::Coach).await;
-    let html = coach.raw(Method::GET, "/admin/camps", None).await.text().await.unwrap();
+    let html = coach
+        .raw(Method::GET, "/admin/camps", None)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("用户管理"), "the menu is filtered by role");
 }
 
 #[tokio::test]
 async fn unknown_pages_are_404() {
     let app = TestApp::spawn().await;
-    let response = app.anonymous().raw(Method::GET, "/h5/nowhere/at/all", None).await;
+    let response = app
+        .anonymous()
+        .raw(Method::GET, "/h5/nowhere/at/all", None)
+        .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

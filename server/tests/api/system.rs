@@ -11,7 +11,11 @@ async fn health_check_reports_database_and_queue() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["database"], true);
     assert_eq!(body["job_queue"], true);
-    let expected = if redis_url().is_some() { "redis" } else { "sqlite" };
+    let expected = if redis_url().is_some() {
+        "redis"
+    } else {
+        "sqlite"
+    };
     assert_eq!(body["job_backend"], expected);
 }
 
@@ -21,18 +25,38 @@ async fn system_info_shows_the_sandbox() {
     let info: SystemInfo = app.anonymous().get("/api/v1/system/info").await.unwrap();
     assert!(info.sandbox);
     let production = TestApp::spawn_with(|c| c.sandbox = false).await;
-    let info: SystemInfo = production.anonymous().get("/api/v1/system/info").await.unwrap();
+    let info: SystemInfo = production
+        .anonymous()
+        .get("/api/v1/system/info")
+        .await
+        .unwrap();
     assert!(!info.sandbox);
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_the_api() {
     let app = TestApp::spawn().await;
-    let doc: serde_json::Value = app.anonymous().raw(Method::GET, "/api/openapi.json", None).await.json().await.unwrap();
+    let doc: serde_json::Value = app
+        .anonymous()
+        .raw(Method::GET, "/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/api/v1/camps", "/api/v1/admin/camps/{id}", "/api/v1/auth/login", "/api/v1/users", "/api/v1/uploads", "/healthz"] {
-        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/v1/camps",
+        "/api/v1/admin/camps/{id}",
+        "/api/v1/auth/login",
+        "/api/v1/users",
+        "/api/v1/uploads",
+        "/healthz",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
     }
     assert!(doc["components"]["schemas"]["CampRequest"].is_object());
 }
@@ -46,7 +70,8 @@ async fn a_backup_runs_through_the_job_queue() {
         assert!(queued.message.contains("备份"));
         app.eventually("the backup job to finish", || async {
             let backups: Vec<BackupDto> = admin.get("/api/v1/system/backups").await.unwrap();
-            backups.len() == round.min(2) && backups.iter().all(|b| b.size > 0)
+            backups.len() == round.min(2)
+                && backups.iter().all(|b| b.size > 0)
                 && (round < 3 || count_done(&app, round).await)
         })
         .await;
@@ -56,9 +81,17 @@ async fn a_backup_runs_through_the_job_queue() {
     let newest = app.data_dir.join("backups").join(&backups[0].file_name);
     if postgres_url().is_none() {
         // The copy is a complete SQLite database with our tables in it.
-        let copy = sea_orm::Database::connect(format!("sqlite://{}", newest.display())).await.unwrap();
+        let copy = sea_orm::Database::connect(format!("sqlite://{}", newest.display()))
+            .await
+            .unwrap();
         use sea_orm::{EntityTrait, PaginatorTrait};
-        assert_eq!(server::entity::users::Entity::find().count(&copy).await.unwrap(), 1);
+        assert_eq!(
+            server::entity::users::Entity::find()
+                .count(&copy)
+                .await
+                .unwrap(),
+            1
+        );
     } else {
         let dump = std::fs::read_to_string(&newest).unwrap();
         assert!(dump.contains("CREATE TABLE public.camps"), "pg_dump output");

@@ -6,14 +6,25 @@ use shared::roles::Role;
 use crate::helpers::*;
 
 fn new_user(username: &str, password: &str, role: Role) -> CreateUserRequest {
-    CreateUserRequest { username: username.into(), password: password.into(), role, enabled: true }
+    CreateUserRequest {
+        username: username.into(),
+        password: password.into(),
+        role,
+        enabled: true,
+    }
 }
 
 #[tokio::test]
 async fn super_admin_manages_users() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let created: UserDto = admin.post_json("/api/v1/users", &new_user("ops_zhang", STAFF_PASSWORD, Role::Admin)).await.unwrap();
+    let created: UserDto = admin
+        .post_json(
+            "/api/v1/users",
+            &new_user("ops_zhang", STAFF_PASSWORD, Role::Admin),
+        )
+        .await
+        .unwrap();
     assert_eq!(created.role, Role::Admin);
     assert!(created.enabled);
     assert!(created.last_login_at.is_none());
@@ -24,21 +35,41 @@ async fn super_admin_manages_users() {
     assert!(listed.last_login_at.is_some(), "last login time is kept");
 
     let edited: UserDto = admin
-        .put_json(&format!("/api/v1/users/{}", created.id), &UpdateUserRequest { username: "ops_zhao".into(), role: Role::Coach, enabled: true })
+        .put_json(
+            &format!("/api/v1/users/{}", created.id),
+            &UpdateUserRequest {
+                username: "ops_zhao".into(),
+                role: Role::Coach,
+                enabled: true,
+            },
+        )
         .await
         .unwrap();
-    assert_eq!((edited.username.as_str(), edited.role), ("ops_zhao", Role::Coach));
+    assert_eq!(
+        (edited.username.as_str(), edited.role),
+        ("ops_zhao", Role::Coach)
+    );
     let options: Vec<StaffOption> = admin.get("/api/v1/admin/staff-options").await.unwrap();
-    assert!(options.iter().any(|o| o.id == created.id && o.role == Role::Coach));
+    assert!(
+        options
+            .iter()
+            .any(|o| o.id == created.id && o.role == Role::Coach)
+    );
 
-    admin.delete(&format!("/api/v1/users/{}", created.id)).await.unwrap();
+    admin
+        .delete(&format!("/api/v1/users/{}", created.id))
+        .await
+        .unwrap();
     let users: Vec<UserDto> = admin.get("/api/v1/users").await.unwrap();
     assert!(users.iter().all(|u| u.id != created.id));
 
     let log: Page<AuditLogDto> = admin.get("/api/v1/audit-logs").await.unwrap();
     let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
     for action in ["create_user", "update_user", "delete_user"] {
-        assert!(actions.contains(&action), "{action} missing from {actions:?}");
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
     }
 }
 
@@ -54,17 +85,30 @@ async fn bad_user_input_names_the_field() {
         (new_user(ADMIN, STAFF_PASSWORD, Role::Coach), "username"),
     ];
     for (request, field) in cases {
-        let err = admin.post_json::<UserDto>("/api/v1/users", &request).await.unwrap_err();
+        let err = admin
+            .post_json::<UserDto>("/api/v1/users", &request)
+            .await
+            .unwrap_err();
         assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY, "{request:?}");
-        assert!(err.error.field_message(field).is_some(), "{field} not named for {request:?}: {err:?}");
+        assert!(
+            err.error.field_message(field).is_some(),
+            "{field} not named for {request:?}: {err:?}"
+        );
     }
     let users: Vec<UserDto> = admin.get("/api/v1/users").await.unwrap();
     assert_eq!(users.len(), 1, "nothing was written");
 
     let unknown_role = serde_json::json!({"username": "x_user", "password": STAFF_PASSWORD, "role": "owner", "enabled": true});
-    let err = admin.post_json::<UserDto>("/api/v1/users", &unknown_role).await.unwrap_err();
+    let err = admin
+        .post_json::<UserDto>("/api/v1/users", &unknown_role)
+        .await
+        .unwrap_err();
     assert_eq!(err.status, StatusCode::BAD_REQUEST);
-    assert!(err.error.message.contains("请求内容格式不正确"), "{}", err.error.message);
+    assert!(
+        err.error.message.contains("请求内容格式不正确"),
+        "{}",
+        err.error.message
+    );
 }
 
 #[tokio::test]
@@ -73,19 +117,41 @@ async fn the_last_super_admin_stays() {
     let admin = app.admin().await;
     let users: Vec<UserDto> = admin.get("/api/v1/users").await.unwrap();
     let me = &users[0];
-    let err = admin.delete(&format!("/api/v1/users/{}", me.id)).await.unwrap_err();
+    let err = admin
+        .delete(&format!("/api/v1/users/{}", me.id))
+        .await
+        .unwrap_err();
     assert_eq!(err.error.code, ErrorCode::Conflict);
     let err = admin
-        .put_json::<UserDto>(&format!("/api/v1/users/{}", me.id), &UpdateUserRequest { username: ADMIN.into(), role: Role::Admin, enabled: true })
+        .put_json::<UserDto>(
+            &format!("/api/v1/users/{}", me.id),
+            &UpdateUserRequest {
+                username: ADMIN.into(),
+                role: Role::Admin,
+                enabled: true,
+            },
+        )
         .await
         .unwrap_err();
     assert_eq!(err.error.code, ErrorCode::Conflict);
 
     // A second super admin cannot remove the first if that leaves none enabled either.
-    let second: UserDto = admin.post_json("/api/v1/users", &new_user("owner_two", STAFF_PASSWORD, Role::SuperAdmin)).await.unwrap();
+    let second: UserDto = admin
+        .post_json(
+            "/api/v1/users",
+            &new_user("owner_two", STAFF_PASSWORD, Role::SuperAdmin),
+        )
+        .await
+        .unwrap();
     let other = app.login("owner_two", STAFF_PASSWORD).await;
-    other.delete(&format!("/api/v1/users/{}", me.id)).await.unwrap();
-    let err = other.delete(&format!("/api/v1/users/{}", second.id)).await.unwrap_err();
+    other
+        .delete(&format!("/api/v1/users/{}", me.id))
+        .await
+        .unwrap();
+    let err = other
+        .delete(&format!("/api/v1/users/{}", second.id))
+        .await
+        .unwrap_err();
     assert_eq!(err.error.message, "不能删除自己");
 }
 
@@ -95,8 +161,18 @@ async fn a_camps_only_coach_cannot_be_removed() {
     let admin = app.admin().await;
     let (coach, _) = app.staff(&admin, "coach_chen", Role::Coach).await;
     let request = app.camp_request(&admin, coach.id).await;
-    let _: shared::api::CampDto = admin.post_json("/api/v1/admin/camps", &request).await.unwrap();
-    let err = admin.delete(&format!("/api/v1/users/{}", coach.id)).await.unwrap_err();
+    let _: shared::api::CampDto = admin
+        .post_json("/api/v1/admin/camps", &request)
+        .await
+        .unwrap();
+    let err = admin
+        .delete(&format!("/api/v1/users/{}", coach.id))
+        .await
+        .unwrap_err();
     assert_eq!(err.error.code, ErrorCode::Conflict);
-    assert!(err.error.message.contains("唯一教练"), "{}", err.error.message);
+    assert!(
+        err.error.message.contains("唯一教练"),
+        "{}",
+        err.error.message
+    );
 }

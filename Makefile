@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+# apalis-sqlite compiles its queries against shipped metadata; never against a live DATABASE_URL.
+export SQLX_OFFLINE := true
+
+E2E_ADMIN_PASSWORD := Admin-pass-123
+
+.PHONY: run release install install-browser test test-unit test-postgres test-e2e lint
+
+## Install what is missing, build, and start the whole system on the embedded default.
+run: install
+	cargo leptos serve
+
+## An optimised build (smaller wasm, wasm-opt) in target/release + target/site.
+release: install
+	cargo leptos build --release
+
+install:
+	@bash scripts/install-tools.sh
+
+install-browser:
+	@bash scripts/install-tools.sh --browser
+
+## Every test: unit and integration tests on SQLite, the integration tests again on
+## PostgreSQL + Redis when CAMP_TEST_POSTGRES_URL / CAMP_TEST_REDIS_URL are set
+## (required on CI), and the browser journeys in headless Chromium.
+test: install install-browser test-unit test-postgres test-e2e
+
+test-unit:
+	cargo test --workspace
+
+test-postgres:
+	@if [ -z "$${CAMP_TEST_POSTGRES_URL:-}" ] || [ -z "$${CAMP_TEST_REDIS_URL:-}" ]; then \
+	  if [ -n "$${CI:-}" ]; then echo "CI must run the PostgreSQL + Redis tests: set CAMP_TEST_POSTGRES_URL and CAMP_TEST_REDIS_URL" >&2; exit 1; fi; \
+	  echo "==> skipping the PostgreSQL + Redis run (set CAMP_TEST_POSTGRES_URL and CAMP_TEST_REDIS_URL to include it)"; \
+	else \
+	  echo "==> integration tests on PostgreSQL + Redis"; \
+	  cargo test -p server --test api; \
+	fi
+
+test-e2e:
+	@data=$$(mktemp -d); \
+	  CAMP__DATA_DIR=$$data CAMP__BOOTSTRAP__ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) E2E_ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) \
+	  CAMP__DATABASE__URL= CAMP__REDIS__URL= cargo leptos end-to-end; status=$$?; rm -rf $$data; exit $$status
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
