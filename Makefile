@@ -27,7 +27,7 @@ install-browser:
 test: install install-browser test-unit test-postgres test-e2e
 
 test-unit:
-	cargo test --workspace
+	env -u CAMP_TEST_POSTGRES_URL -u CAMP_TEST_REDIS_URL cargo test --workspace
 
 test-postgres:
 	@if [ -z "$${CAMP_TEST_POSTGRES_URL:-}" ] || [ -z "$${CAMP_TEST_REDIS_URL:-}" ]; then \
@@ -41,7 +41,7 @@ test-postgres:
 test-e2e:
 	@data=$$(mktemp -d); \
 	  CAMP__DATA_DIR=$$data CAMP__BOOTSTRAP__ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) E2E_ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) \
-	  CAMP__DATABASE__URL= CAMP__REDIS__URL= cargo leptos end-to-end; status=$$?; rm -rf $$data; exit $$status
+	  env -u CAMP__DATABASE__URL -u CAMP__REDIS__URL cargo leptos end-to-end; status=$$?; rm -rf $$data; exit $$status
 
 lint:
 	cargo fmt --check

@@ -1,6 +1,7 @@
 //! The staff app (Element-like, desktop): sign-in, the frame with a role-filtered
 //! menu, and the management pages. It reaches the domain only through the API
 //! client; the server enforces every permission the menu hides.
+#![recursion_limit = "256"]
 
 mod components;
 mod layout;

@@ -1,6 +1,7 @@
 //! The Leptos root: the HTML shell, the router that mounts the member H5 under
 //! `/h5` and the staff admin under `/admin`, the browser transport of the API
 //! client, and the `hydrate` entry point of the wasm bundle.
+#![recursion_limit = "256"]
 
 #[cfg(feature = "hydrate")]
 mod browser;

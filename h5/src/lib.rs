@@ -1,5 +1,6 @@
 //! The member app (Vant-like, for WeChat's browser at 375 px): the camp list and
 //! a camp's page. Every screen is rendered on the server with real data first.
+#![recursion_limit = "256"]
 
 mod components;
 mod pages;

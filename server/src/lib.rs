@@ -1,5 +1,6 @@
 //! The server: configuration, database, domain services with their JSON API,
 //! jobs, and server-side rendering of the two Leptos apps.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod audit;

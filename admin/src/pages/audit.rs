@@ -42,12 +42,6 @@ pub fn AuditLogPage() -> impl IntoView {
         let client = client.clone();
         async move { client.audit_logs(&query).await }
     });
-    let total = Signal::derive(move || {
-        logs.get()
-            .and_then(Result::ok)
-            .map(|p| p.total)
-            .unwrap_or(0)
-    });
     let reset_page = move || page.set(1);
     view! {
         <leptos_meta::Title text="操作日志" />
@@ -72,6 +66,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 <span>"至"</span>
                 <input class="el-input" type="date" aria-label="结束日期" on:change=move |ev| { to.set(event_target_value(&ev)); reset_page(); } />
             </div>
+            <Transition fallback=|| view! { <div class="el-table-empty">"加载中…"</div> }>
             <table class="el-table">
                 <thead>
                     <tr>
@@ -83,7 +78,6 @@ pub fn AuditLogPage() -> impl IntoView {
                         <th>"IP地址"</th>
                     </tr>
                 </thead>
-                <Transition fallback=|| view! { <tbody><tr><td colspan="6" class="el-table-empty">"加载中…"</td></tr></tbody> }>
                     <tbody>
                         {move || Suspend::new(async move {
                             match logs.await {
@@ -107,9 +101,13 @@ pub fn AuditLogPage() -> impl IntoView {
                             }
                         })}
                     </tbody>
-                </Transition>
             </table>
-            <Pagination page total page_size=PAGE_SIZE />
+            {move || Suspend::new(async move {
+                // Read inside the Transition: a resource read outside it would suspend the whole frame.
+                let total = logs.await.map(|p| p.total).unwrap_or(0);
+                view! { <Pagination page total=Signal::derive(move || total) page_size=PAGE_SIZE /> }
+            })}
+            </Transition>
         </div>
     }
 }

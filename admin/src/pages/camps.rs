@@ -70,13 +70,6 @@ pub fn CampListPage() -> impl IntoView {
         let client = list_client.clone();
         async move { client.admin_camps(&query).await }
     });
-    let total = Signal::derive(move || {
-        camps
-            .get()
-            .and_then(Result::ok)
-            .map(|p| p.total)
-            .unwrap_or(0)
-    });
 
     let qr_open = RwSignal::new(false);
     let qr_camp = RwSignal::new(None::<CampDto>);
@@ -171,6 +164,7 @@ pub fn CampListPage() -> impl IntoView {
                         }
                     })}
             </div>
+            <Transition fallback=|| view! { <div class="el-table-empty">"加载中…"</div> }>
             <table class="el-table">
                 <thead>
                     <tr>
@@ -184,7 +178,6 @@ pub fn CampListPage() -> impl IntoView {
                         <th>"操作"</th>
                     </tr>
                 </thead>
-                <Transition fallback=|| view! { <tbody><tr><td colspan="8" class="el-table-empty">"加载中…"</td></tr></tbody> }>
                     <tbody>
                         {move || Suspend::new(async move {
                             match camps.await {
@@ -235,9 +228,13 @@ pub fn CampListPage() -> impl IntoView {
                             }
                         })}
                     </tbody>
-                </Transition>
             </table>
-            <Pagination page total page_size=PAGE_SIZE />
+            {move || Suspend::new(async move {
+                // Read inside the Transition: a resource read outside it would suspend the whole frame.
+                let total = camps.await.map(|p| p.total).unwrap_or(0);
+                view! { <Pagination page total=Signal::derive(move || total) page_size=PAGE_SIZE /> }
+            })}
+            </Transition>
         </div>
         <Dialog open=qr_open title=Signal::derive(move || qr_camp.with(|c| c.as_ref().map(|c| format!("{} 报名二维码", c.name)).unwrap_or_default()))>
             {move || qr_camp.get().map(|camp| {
