@@ -11,6 +11,7 @@ pub mod config;
 pub mod entity;
 pub mod error;
 pub mod extract;
+pub mod integrations;
 pub mod jobs;
 pub mod keys;
 #[cfg(feature = "ssr")]
