@@ -142,7 +142,11 @@ impl MigrationTrait for Migration {
                     .col(string_len(Enrollments::PlanetNickname, 64))
                     .col(string_len(Enrollments::WechatNickname, 64))
                     .col(string_len(Enrollments::Status, 32))
+                    .col(big_integer(Enrollments::AmountFen).default(0))
+                    .col(big_integer_null(Enrollments::PaidOrderId))
                     .col(timestamp_with_time_zone_null(Enrollments::PaidAt))
+                    .col(boolean(Enrollments::JoinedGroup).default(false))
+                    .col(timestamp_with_time_zone_null(Enrollments::JoinedGroupAt))
                     .col(timestamp_with_time_zone(Enrollments::CreatedAt))
                     .col(timestamp_with_time_zone(Enrollments::UpdatedAt))
                     .foreign_key(
@@ -285,7 +289,11 @@ enum Enrollments {
     PlanetNickname,
     WechatNickname,
     Status,
+    AmountFen,
+    PaidOrderId,
     PaidAt,
+    JoinedGroup,
+    JoinedGroupAt,
     CreatedAt,
     UpdatedAt,
 }

@@ -8,7 +8,7 @@ use axum::routing::{get, post, put};
 use utoipa::OpenApi;
 
 use crate::state::AppState;
-use crate::{audit, auth, backups, camps, system, uploads, users};
+use crate::{audit, auth, backups, camps, payments, system, uploads, users};
 
 /// Uploads are at most 2 MB; a little headroom lets the handler say so in Chinese.
 const BODY_LIMIT: usize = 3 * 1024 * 1024;
@@ -57,6 +57,31 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/uploads", post(uploads::handlers::upload))
         .route("/api/v1/uploads/{id}", get(uploads::handlers::download))
+        .route("/api/v1/pay/options", get(payments::handlers::pay_options))
+        .route(
+            "/api/v1/camps/{id}/enrollments",
+            post(payments::handlers::sign_up),
+        )
+        .route(
+            "/api/v1/orders/{out_trade_no}",
+            get(payments::handlers::order),
+        )
+        .route(
+            "/api/v1/orders/{out_trade_no}/qrcode.png",
+            get(payments::handlers::order_qr),
+        )
+        .route(
+            "/api/v1/enrollments/{id}",
+            get(payments::handlers::my_enrollment),
+        )
+        .route(
+            "/api/v1/enrollments/{id}/group-qr",
+            get(payments::handlers::group_qr),
+        )
+        .route(
+            "/api/v1/admin/payments/poll",
+            post(payments::handlers::poll_now),
+        )
         .route("/api/v1/audit-logs", get(audit::handlers::list_audit_logs))
         .route(
             "/api/v1/audit-logs/actions",
@@ -97,6 +122,13 @@ pub fn router() -> Router<AppState> {
         uploads::handlers::download,
         audit::handlers::list_audit_logs,
         audit::handlers::list_audit_actions,
+        payments::handlers::pay_options,
+        payments::handlers::sign_up,
+        payments::handlers::order,
+        payments::handlers::order_qr,
+        payments::handlers::my_enrollment,
+        payments::handlers::group_qr,
+        payments::handlers::poll_now,
     )
 )]
 pub struct ApiDoc;

@@ -19,6 +19,8 @@ const KEY_FILE: &str = "master.key";
 pub struct Keys {
     /// HMAC key for staff session tokens.
     pub session: [u8; 32],
+    /// AES-256-GCM key for secrets stored in the database.
+    pub secrets: [u8; 32],
 }
 
 impl Keys {
@@ -31,6 +33,7 @@ impl Keys {
         };
         Ok(Self {
             session: derive(&master, b"camp staff session v1")?,
+            secrets: derive(&master, b"camp secrets at rest v1")?,
         })
     }
 }

@@ -14,6 +14,10 @@ pub mod extract;
 pub mod integrations;
 pub mod jobs;
 pub mod keys;
+pub mod payments;
+pub mod sandbox;
+pub mod secrets;
+pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod state;
@@ -27,7 +31,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::net::TcpListener;
@@ -94,6 +98,19 @@ impl Application {
         .map_err(|e| anyhow::anyhow!("creating the first super admin: {e}"))?
         // Print a password only when we made it up; a configured one is already known.
         .filter(|_| config.bootstrap.admin_password.is_none());
+        if config.sandbox {
+            settings::wechat_pay::ensure_sandbox(&db, &keys.secrets).await?;
+        } else if settings::load::<settings::wechat_pay::StoredWechatPay>(
+            &db,
+            settings::wechat_pay::KEY,
+        )
+        .await?
+        .is_some_and(|(stored, _)| stored.sandbox)
+        {
+            anyhow::bail!(
+                "生产模式（CAMP__SANDBOX=false）不能使用沙箱生成的微信支付密钥：请在系统设置中填写真实的商户配置，或先以沙箱模式启动并修改配置"
+            );
+        }
         let jobs = JobQueue::connect(&config).await?;
         let listener = TcpListener::bind(&config.server.bind)
             .await
@@ -106,6 +123,9 @@ impl Application {
             keys: Arc::new(keys),
             jobs,
             leptos,
+            self_url: format!("http://{addr}"),
+            pay_gateway: Default::default(),
+            sandbox: Default::default(),
         };
         let router = router(state.clone());
         Ok(Self {
@@ -151,10 +171,23 @@ fn leptos_options(addr: SocketAddr) -> leptos::config::LeptosOptions {
 
 pub fn router(state: AppState) -> Router {
     let api = api::router();
-    let router = Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(system::healthz))
         .route("/api/openapi.json", get(api::openapi_json))
+        .route(
+            payments::gateway::NOTIFY_PATH,
+            post(payments::handlers::transaction_notification),
+        )
+        .route("/h5/m/{token}", get(payments::handlers::personal_link))
+        .route("/h5/wechat-auth", get(payments::handlers::wechat_auth))
+        .route(
+            "/h5/wechat-auth/callback",
+            get(payments::handlers::wechat_auth_callback),
+        )
         .merge(api.clone());
+    if state.config.sandbox {
+        router = router.merge(sandbox::router());
+    }
     #[cfg(feature = "ssr")]
     let router = ssr::mount(router, api, &state);
     router.layer(CompressionLayer::new()).with_state(state)

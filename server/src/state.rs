@@ -9,6 +9,8 @@ use sea_orm::DatabaseConnection;
 use crate::config::Config;
 use crate::jobs::JobQueue;
 use crate::keys::Keys;
+use crate::payments::gateway::GatewayCache;
+use crate::sandbox::SandboxState;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,6 +19,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub jobs: JobQueue,
     pub leptos: LeptosOptions,
+    /// This process's own address (`http://ip:port`): the built-in sandbox lives here.
+    pub self_url: String,
+    pub pay_gateway: GatewayCache,
+    pub sandbox: SandboxState,
 }
 
 impl FromRef<AppState> for LeptosOptions {

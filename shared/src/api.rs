@@ -324,3 +324,122 @@ pub struct BackupDto {
 pub struct BackupQueued {
     pub message: String,
 }
+
+// ---- member sign-up and payment ----
+
+/// How the member pays: JSAPI inside WeChat, a QR code (Native) elsewhere, or
+/// WeChat's H5 payment in another mobile browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PayMethod {
+    Jsapi,
+    Native,
+    H5,
+}
+
+impl PayMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Jsapi => "jsapi",
+            Self::Native => "native",
+            Self::H5 => "h5",
+        }
+    }
+}
+
+/// Which payment methods this deployment offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PayOptions {
+    pub jsapi: bool,
+    pub h5: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SignUpRequest {
+    pub planet_nickname: String,
+    pub planet_id: String,
+    pub wechat_nickname: String,
+    pub pay_method: PayMethod,
+}
+
+/// What the H5 does next to take the money.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PayAction {
+    /// Call `WeixinJSBridge.invoke('getBrandWCPayRequest', params)`.
+    Jsapi { params: JsapiParams },
+    /// Show `code_url` as a QR code to scan or long-press.
+    Native { code_url: String },
+    /// Send the browser to `h5_url`.
+    H5 { h5_url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct JsapiParams {
+    pub app_id: String,
+    pub time_stamp: String,
+    pub nonce_str: String,
+    pub package: String,
+    pub sign_type: String,
+    pub pay_sign: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SignUpResponse {
+    /// An order is waiting for payment.
+    Pending {
+        enrollment_id: i64,
+        out_trade_no: String,
+        pay: PayAction,
+    },
+    /// This 星球ID has paid for this camp already, and this browser may see its QR code.
+    AlreadyEnrolled { enrollment_id: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Created,
+    Paid,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrderView {
+    pub out_trade_no: String,
+    pub status: OrderStatus,
+    pub enrollment_id: i64,
+    pub camp_id: i64,
+    pub camp_name: String,
+    pub amount_fen: i64,
+    /// How to pay while the order is open.
+    pub pay: Option<PayAction>,
+}
+
+/// A member's own enrollment, for the group QR and progress pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MyEnrollment {
+    pub id: i64,
+    pub camp: PublicCamp,
+    pub planet_nickname: String,
+    pub planet_id: String,
+    pub paid: bool,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub amount_fen: i64,
+    /// Where the camp group's QR image is served to this member.
+    pub group_qr_url: Option<String>,
+    /// A personal link that opens this page in another browser.
+    pub personal_link: Option<String>,
+    pub today: NaiveDate,
+}

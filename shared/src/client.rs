@@ -240,6 +240,33 @@ impl ApiClient {
         .await
     }
 
+    // ---- member sign-up and payment ----
+
+    pub async fn pay_options(&self) -> Result<PayOptions, ApiError> {
+        self.get("/api/v1/pay/options".into()).await
+    }
+
+    pub async fn sign_up(
+        &self,
+        camp_id: i64,
+        request: &SignUpRequest,
+    ) -> Result<SignUpResponse, ApiError> {
+        self.send_json(
+            Method::Post,
+            format!("/api/v1/camps/{camp_id}/enrollments"),
+            request,
+        )
+        .await
+    }
+
+    pub async fn order(&self, out_trade_no: &str) -> Result<OrderView, ApiError> {
+        self.get(format!("/api/v1/orders/{out_trade_no}")).await
+    }
+
+    pub async fn my_enrollment(&self, id: i64) -> Result<MyEnrollment, ApiError> {
+        self.get(format!("/api/v1/enrollments/{id}")).await
+    }
+
     // ---- audit log ----
 
     pub async fn audit_logs(&self, query: &AuditLogQuery) -> Result<Page<AuditLogDto>, ApiError> {

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     RateLimited,
     Internal,
+    /// An outside service (WeChat Pay, Knowledge Planet, WeCom) failed or refused.
+    Upstream,
     /// The server answered something the client could not understand.
     Transport,
 }
@@ -45,6 +47,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => "上传的内容过大",
             Self::RateLimited => "请求过于频繁，请稍后再试",
             Self::Internal => "服务器内部错误，请稍后再试",
+            Self::Upstream => "支付服务暂时不可用，请稍后重试",
             Self::Transport => "网络异常，请检查网络后重试",
         }
     }

@@ -182,6 +182,40 @@ pub fn html_text_len(html: &str) -> usize {
     len
 }
 
+pub const NICKNAME_MAX: usize = 32;
+
+/// The member sign-up form (PRD §4.1.2): every field required. A 星球ID is the
+/// number Knowledge Planet shows on the member's profile.
+pub fn validate_sign_up(
+    planet_nickname: &str,
+    planet_id: &str,
+    wechat_nickname: &str,
+) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for (field, value, label) in [
+        ("planet_nickname", planet_nickname, "星球昵称"),
+        ("wechat_nickname", wechat_nickname, "微信昵称"),
+    ] {
+        let value = value.trim();
+        if value.is_empty() {
+            errors.insert(field.into(), format!("请填写{label}"));
+        } else if value.chars().count() > NICKNAME_MAX {
+            errors.insert(field.into(), format!("{label}最多32个字"));
+        }
+    }
+    let planet_id = planet_id.trim();
+    if planet_id.is_empty() {
+        errors.insert("planet_id".into(), "请填写星球ID".into());
+    } else if !(5..=20).contains(&planet_id.len()) || !planet_id.bytes().all(|b| b.is_ascii_digit())
+    {
+        errors.insert(
+            "planet_id".into(),
+            "星球ID应为5到20位数字，可在知识星球App「我的」页面查看".into(),
+        );
+    }
+    errors
+}
+
 pub fn validate_username(username: &str) -> Option<&'static str> {
     let len = username.chars().count();
     if username.trim().is_empty() {
@@ -314,6 +348,18 @@ mod tests {
         assert_eq!(html_text_len("<p>早起<b>打卡</b></p>"), 4);
         assert_eq!(html_text_len("a &amp; b"), 5);
         assert_eq!(html_text_len(""), 0);
+    }
+
+    #[test]
+    fn sign_up_fields_are_required() {
+        assert!(validate_sign_up("小王", "15555411851482", "wang").is_empty());
+        let errors = validate_sign_up(" ", "", "");
+        assert_eq!(errors.len(), 3);
+        assert!(validate_sign_up("小王", "abc123", "wang").contains_key("planet_id"));
+        assert!(
+            validate_sign_up(&"名".repeat(33), "15555411851482", "wang")
+                .contains_key("planet_nickname")
+        );
     }
 
     #[test]

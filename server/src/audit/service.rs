@@ -42,10 +42,15 @@ pub enum Action {
     UpdateCamp,
     DeleteCamp,
     RunBackup,
+    DuplicatePayment,
+    PaymentRejected,
+    PollPayments,
+    MarkJoinedGroup,
+    UpdatePaySettings,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 16] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -57,6 +62,11 @@ impl Action {
         Action::UpdateCamp,
         Action::DeleteCamp,
         Action::RunBackup,
+        Action::DuplicatePayment,
+        Action::PaymentRejected,
+        Action::PollPayments,
+        Action::MarkJoinedGroup,
+        Action::UpdatePaySettings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +82,11 @@ impl Action {
             Action::UpdateCamp => "update_camp",
             Action::DeleteCamp => "delete_camp",
             Action::RunBackup => "run_backup",
+            Action::DuplicatePayment => "duplicate_payment",
+            Action::PaymentRejected => "payment_rejected",
+            Action::PollPayments => "poll_payments",
+            Action::MarkJoinedGroup => "mark_joined_group",
+            Action::UpdatePaySettings => "update_pay_settings",
         }
     }
 
@@ -88,6 +103,11 @@ impl Action {
             Action::UpdateCamp => "编辑训练营",
             Action::DeleteCamp => "删除训练营",
             Action::RunBackup => "备份数据库",
+            Action::DuplicatePayment => "重复支付",
+            Action::PaymentRejected => "支付通知被拒绝",
+            Action::PollPayments => "查询支付状态",
+            Action::MarkJoinedGroup => "标记进群",
+            Action::UpdatePaySettings => "修改支付配置",
         }
     }
 
@@ -121,6 +141,22 @@ impl Target {
             kind: "camp",
             id: Some(id),
             label: name.to_owned(),
+        }
+    }
+
+    pub fn enrollment(id: i64, label: &str) -> Self {
+        Self {
+            kind: "enrollment",
+            id: Some(id),
+            label: label.to_owned(),
+        }
+    }
+
+    pub fn order(id: i64, out_trade_no: &str) -> Self {
+        Self {
+            kind: "order",
+            id: Some(id),
+            label: out_trade_no.to_owned(),
         }
     }
 

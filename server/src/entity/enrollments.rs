@@ -10,7 +10,11 @@ pub struct Model {
     pub planet_nickname: String,
     pub wechat_nickname: String,
     pub status: String,
+    pub amount_fen: i64,
+    pub paid_order_id: Option<i64>,
     pub paid_at: Option<DateTimeUtc>,
+    pub joined_group: bool,
+    pub joined_group_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -20,4 +24,5 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
+pub const AWAITING_PAYMENT: &str = "awaiting_payment";
 pub const PAID: &str = "paid";

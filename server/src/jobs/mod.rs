@@ -18,6 +18,9 @@ use crate::config::Config;
 use crate::state::AppState;
 
 const BACKUP_QUEUE: &str = "backup_database";
+const POLL_QUEUE: &str = "poll_payments";
+/// Hourly, on the hour (Beijing time): the safety net for lost payment notifications.
+const POLL_SCHEDULE: &str = "0 0 * * * *";
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Copy the database into the data directory and prune old copies.
@@ -27,14 +30,21 @@ pub struct BackupDatabase {
     pub requested_by: Option<i64>,
 }
 
+/// Query every order still open with WeChat Pay (PRD §6.1.4). Idempotent: an
+/// order already paid or closed is left alone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PollPayments {}
+
 #[derive(Clone)]
 pub enum JobQueue {
     Sqlite {
         backups: SqliteStorage<BackupDatabase>,
+        polls: SqliteStorage<PollPayments>,
         pool: SqlitePool,
     },
     Redis {
         backups: RedisStorage<BackupDatabase>,
+        polls: RedisStorage<PollPayments>,
         connection: apalis_redis::ConnectionManager,
     },
 }
@@ -51,12 +61,15 @@ impl JobQueue {
                 let connection = apalis_redis::connect(url.as_str())
                     .await
                     .with_context(|| format!("connecting to Redis at {url}"))?;
-                let queue_config = apalis_redis::Config::default()
-                    .queue(format!("{prefix}:{BACKUP_QUEUE}"))
-                    // Without a TTL the idempotency key expires at once and the schedule's dedup is lost.
-                    .idempotency_ttl(Some(Duration::from_secs(2 * 86_400)));
+                let queue = |name: &str| {
+                    apalis_redis::Config::default()
+                        .queue(format!("{prefix}:{name}"))
+                        // Without a TTL the idempotency key expires at once and the schedule's dedup is lost.
+                        .idempotency_ttl(Some(Duration::from_secs(2 * 86_400)))
+                };
                 Ok(Self::Redis {
-                    backups: RedisStorage::new(connection.clone()).with_config(queue_config),
+                    backups: RedisStorage::new(connection.clone()).with_config(queue(BACKUP_QUEUE)),
+                    polls: RedisStorage::new(connection.clone()).with_config(queue(POLL_QUEUE)),
                     connection,
                 })
             }
@@ -73,9 +86,12 @@ impl JobQueue {
                 SqliteStorage::setup(&pool)
                     .await
                     .context("preparing the job tables")?;
-                let backups = SqliteStorage::new(&pool)
-                    .with_config(apalis_sqlite::Config::default().queue(BACKUP_QUEUE));
-                Ok(Self::Sqlite { backups, pool })
+                let queue = |name: &str| apalis_sqlite::Config::default().queue(name);
+                Ok(Self::Sqlite {
+                    backups: SqliteStorage::new(&pool).with_config(queue(BACKUP_QUEUE)),
+                    polls: SqliteStorage::new(&pool).with_config(queue(POLL_QUEUE)),
+                    pool,
+                })
             }
         }
     }
@@ -114,8 +130,8 @@ impl JobQueue {
     }
 }
 
-/// The schedule's tick becomes one deduplicated backup job: with several server
-/// instances every scheduler fires, but only one job per tick is stored.
+/// A schedule's tick becomes one deduplicated job: with several server instances
+/// every scheduler fires, but only one job per tick is stored.
 async fn enqueue_scheduled_backup(
     tick: Tick<Tz>,
     queue: Data<JobQueue>,
@@ -130,6 +146,17 @@ async fn enqueue_scheduled_backup(
     Ok(())
 }
 
+async fn enqueue_scheduled_poll(tick: Tick<Tz>, queue: Data<JobQueue>) -> Result<(), BoxDynError> {
+    let task = TaskBuilder::new(PollPayments {})
+        .idempotency_key(format!("poll-{}", tick.get_timestamp()))
+        .build();
+    match (*queue).clone() {
+        JobQueue::Sqlite { mut polls, .. } => polls.push_task(task).await?,
+        JobQueue::Redis { mut polls, .. } => polls.push_task(task).await?,
+    }
+    Ok(())
+}
+
 async fn run_backup(job: BackupDatabase, state: Data<AppState>) -> Result<(), BoxDynError> {
     crate::backups::run(&state, job.requested_by)
         .await
@@ -140,43 +167,82 @@ async fn run_backup(job: BackupDatabase, state: Data<AppState>) -> Result<(), Bo
     Ok(())
 }
 
-/// Starts the workers and the schedule; they stop when `shutdown` resolves.
+async fn run_poll(_job: PollPayments, state: Data<AppState>) -> Result<(), BoxDynError> {
+    let report = crate::payments::service::poll_pending(&state)
+        .await
+        .map_err(|e| BoxDynError::from(e.to_string()))?;
+    if report.paid + report.duplicates + report.closed + report.errors > 0 {
+        tracing::info!(?report, "payment poll");
+    }
+    Ok(())
+}
+
+fn schedule(expression: &str, what: &str) -> anyhow::Result<cron::Schedule> {
+    cron::Schedule::from_str(expression)
+        .with_context(|| format!("{what} is not a 6-field cron expression: {expression}"))
+}
+
+/// Starts the workers and the schedules; they stop when `shutdown` resolves.
 pub fn start(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let schedule = cron::Schedule::from_str(&state.config.backup.schedule).with_context(|| {
-        format!(
-            "CAMP__BACKUP__SCHEDULE is not a 6-field cron expression: {}",
-            state.config.backup.schedule
-        )
-    })?;
+    let backup_schedule = schedule(&state.config.backup.schedule, "CAMP__BACKUP__SCHEDULE")?;
+    let poll_schedule = schedule(POLL_SCHEDULE, "the payment poll schedule")?;
     // Worker names must be unique among live workers, also across restarts within the heartbeat window.
     let instance = uuid::Uuid::new_v4().simple().to_string();
-    let cron_state = state.clone();
-    let cron_name = format!("backup-schedule-{instance}");
-    let monitor = Monitor::new().register(move |_| {
-        WorkerBuilder::new(cron_name.as_str())
-            .backend(CronScheduler::new(schedule.clone()).with_timezone(shared::dates::BUSINESS_TZ))
-            .data(cron_state.jobs.clone())
-            .build(enqueue_scheduled_backup)
-    });
-    let worker_name = format!("backup-{instance}");
+    let monitor = Monitor::new();
+
+    // A cron worker per schedule, each pushing one deduplicated job per tick.
+    macro_rules! schedule_worker {
+        ($monitor:expr, $name:expr, $schedule:expr, $enqueue:expr) => {{
+            let (name, schedule, queue) = ($name, $schedule, state.jobs.clone());
+            $monitor.register(move |_| {
+                WorkerBuilder::new(name.as_str())
+                    .backend(
+                        CronScheduler::new(schedule.clone())
+                            .with_timezone(shared::dates::BUSINESS_TZ),
+                    )
+                    .data(queue.clone())
+                    .build($enqueue)
+            })
+        }};
+    }
+    // One worker per job type; the storages differ by backend, the handlers do not.
+    macro_rules! job_worker {
+        ($monitor:expr, $name:expr, $storage:expr, $handler:expr) => {{
+            let (name, storage, state) = ($name, $storage, state.clone());
+            $monitor.register(move |_| {
+                WorkerBuilder::new(name.as_str())
+                    .backend(storage.clone().poll_with_interval(POLL_INTERVAL))
+                    .data(state.clone())
+                    .concurrency(1)
+                    .build($handler)
+            })
+        }};
+    }
+    let monitor = schedule_worker!(
+        monitor,
+        format!("backup-schedule-{instance}"),
+        backup_schedule,
+        enqueue_scheduled_backup
+    );
+    let monitor = schedule_worker!(
+        monitor,
+        format!("poll-schedule-{instance}"),
+        poll_schedule,
+        enqueue_scheduled_poll
+    );
+    let (backup_name, poll_name) = (format!("backup-{instance}"), format!("poll-{instance}"));
     let monitor = match state.jobs.clone() {
-        JobQueue::Sqlite { backups, .. } => monitor.register(move |_| {
-            WorkerBuilder::new(worker_name.as_str())
-                .backend(backups.clone().poll_with_interval(POLL_INTERVAL))
-                .data(state.clone())
-                .concurrency(1)
-                .build(run_backup)
-        }),
-        JobQueue::Redis { backups, .. } => monitor.register(move |_| {
-            WorkerBuilder::new(worker_name.as_str())
-                .backend(backups.clone().poll_with_interval(POLL_INTERVAL))
-                .data(state.clone())
-                .concurrency(1)
-                .build(run_backup)
-        }),
+        JobQueue::Sqlite { backups, polls, .. } => {
+            let monitor = job_worker!(monitor, backup_name, backups, run_backup);
+            job_worker!(monitor, poll_name, polls, run_poll)
+        }
+        JobQueue::Redis { backups, polls, .. } => {
+            let monitor = job_worker!(monitor, backup_name, backups, run_backup);
+            job_worker!(monitor, poll_name, polls, run_poll)
+        }
     };
     let monitor = monitor
         .should_restart(|_, _| true)

@@ -24,6 +24,7 @@ pub const STAFF_PASSWORD: &str = "Staff-pass-123";
 
 pub struct TestApp {
     pub base: String,
+    pub state: server::state::AppState,
     pub db: DatabaseConnection,
     pub data_dir: PathBuf,
     postgres: Option<(String, String)>,
@@ -84,9 +85,11 @@ impl TestApp {
         let app = Application::build(config).await.expect("server builds");
         let base = format!("http://{}", app.addr);
         let db = app.state.db.clone();
+        let state = app.state.clone();
         tokio::spawn(app.run(std::future::pending()));
         Self {
             base,
+            state,
             db,
             data_dir,
             postgres,
@@ -164,6 +167,19 @@ impl TestApp {
         }
     }
 
+    /// A camp open for sign-up (starting tomorrow), created by the super admin.
+    pub async fn open_camp(&self) -> shared::api::CampDto {
+        let admin = self.admin().await;
+        let (coach, _) = self
+            .staff(&admin, &format!("coach_{}", &unique()[..8]), Role::Coach)
+            .await;
+        let request = self.camp_request(&admin, coach.id).await;
+        admin
+            .post_json("/api/v1/admin/camps", &request)
+            .await
+            .expect("create camp")
+    }
+
     /// Waits until `check` holds, for jobs that run in the background.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where
@@ -235,6 +251,7 @@ impl Client {
     fn new(base: &str) -> Self {
         let http = reqwest::Client::builder()
             .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
         Self {

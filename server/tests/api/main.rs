@@ -5,6 +5,7 @@ mod auth;
 mod camps;
 mod helpers;
 mod pages;
+mod payments;
 mod permissions;
 mod system;
 mod users;

@@ -1,0 +1,132 @@
+//! The WeChat Pay client as configured now: settings from the database, secrets
+//! opened, keys parsed, base URLs resolved (the built-in simulator in sandbox
+//! mode). Built once and rebuilt when the settings change, also on another
+//! instance (the settings row's timestamp says so).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use shared::error::ErrorCode;
+
+use crate::error::{AppError, AppResult};
+use crate::integrations::wechat_pay::{ClientConfig, MerchantKey, PlatformKeys, WechatPayClient};
+use crate::secrets;
+use crate::settings::{self, wechat_pay::*};
+use crate::state::AppState;
+
+pub const NOTIFY_PATH: &str = "/webhooks/wechatpay/transactions";
+
+pub struct Gateway {
+    pub client: WechatPayClient,
+    pub mch_id: String,
+    pub app_id: String,
+    pub app_secret: String,
+    pub api_v3_key: [u8; 32],
+    pub platform: PlatformKeys,
+    pub oauth_authorize_url: String,
+    pub oauth_api_url: String,
+    pub jsapi_enabled: bool,
+    pub h5_enabled: bool,
+}
+
+#[derive(Clone, Default)]
+pub struct GatewayCache(Arc<tokio::sync::RwLock<Option<(DateTime<Utc>, Arc<Gateway>)>>>);
+
+impl GatewayCache {
+    pub async fn clear(&self) {
+        *self.0.write().await = None;
+    }
+}
+
+/// Where WeChat Pay sends notifications for this deployment.
+pub fn notify_url(state: &AppState) -> String {
+    let base = if state.config.sandbox {
+        &state.self_url
+    } else {
+        &state.config.public_url
+    };
+    format!("{}{NOTIFY_PATH}", base.trim_end_matches('/'))
+}
+
+fn or_default(value: &str, sandbox_value: String, production: &str, sandbox: bool) -> String {
+    match (value.trim(), sandbox) {
+        ("", true) => sandbox_value,
+        ("", false) => production.to_owned(),
+        (v, _) => v.trim_end_matches('/').to_owned(),
+    }
+}
+
+fn build(state: &AppState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> {
+    let key = &state.keys.secrets;
+    let api_v3_key: [u8; 32] = secrets::open(key, &stored.api_v3_key_sealed)?
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("the APIv3 key must be 32 bytes"))?;
+    let merchant = MerchantKey::from_pem(
+        &stored.mch_id,
+        &stored.merchant_serial,
+        &secrets::open_string(key, &stored.merchant_private_key_sealed)?,
+    )?;
+    let platform = PlatformKeys::new().with_public_key(
+        &stored.platform_public_key_id,
+        &stored.platform_public_key_pem,
+    )?;
+    let sandbox_base = format!("{}/sandbox", state.self_url);
+    let base_url = or_default(
+        &stored.base_url,
+        format!("{sandbox_base}/wechatpay"),
+        PRODUCTION_BASE_URL,
+        state.config.sandbox,
+    );
+    let client = WechatPayClient::new(ClientConfig {
+        base_url,
+        app_id: stored.app_id.clone(),
+        notify_url: notify_url(state),
+        merchant,
+        platform: platform.clone(),
+        wechatpay_serial_header: Some(stored.platform_public_key_id.clone()),
+    })?;
+    Ok(Gateway {
+        client,
+        mch_id: stored.mch_id.clone(),
+        app_id: stored.app_id.clone(),
+        app_secret: secrets::open_string(key, &stored.app_secret_sealed)?,
+        api_v3_key,
+        platform,
+        oauth_authorize_url: or_default(
+            &stored.oauth_authorize_url,
+            format!("{sandbox_base}/wechat/connect/oauth2/authorize"),
+            PRODUCTION_OAUTH_AUTHORIZE_URL,
+            state.config.sandbox,
+        ),
+        oauth_api_url: or_default(
+            &stored.oauth_api_url,
+            format!("{sandbox_base}/wechat"),
+            PRODUCTION_OAUTH_API_URL,
+            state.config.sandbox,
+        ),
+        jsapi_enabled: stored.jsapi_enabled,
+        h5_enabled: stored.h5_enabled,
+    })
+}
+
+/// The configured gateway; a clear 503-style error when payment is not set up.
+pub async fn current(state: &AppState) -> AppResult<Arc<Gateway>> {
+    let Some((stored, updated_at)) = settings::load::<StoredWechatPay>(&state.db, KEY).await?
+    else {
+        return Err(AppError::message(
+            ErrorCode::Upstream,
+            "微信支付尚未配置，请联系管理员",
+        ));
+    };
+    if let Some((at, gateway)) = state.pay_gateway.0.read().await.as_ref()
+        && *at == updated_at
+    {
+        return Ok(gateway.clone());
+    }
+    let gateway = Arc::new(build(state, &stored).map_err(|e| {
+        tracing::error!(error = ?e, "WeChat Pay settings are unusable");
+        AppError::message(ErrorCode::Upstream, "微信支付配置有误，请联系管理员")
+    })?);
+    *state.pay_gateway.0.write().await = Some((updated_at, gateway.clone()));
+    Ok(gateway)
+}

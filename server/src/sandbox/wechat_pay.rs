@@ -1,0 +1,617 @@
+//! A WeChat Pay API v3 simulator with its own platform key pair. It verifies
+//! the merchant's request signatures, signs every answer, keeps its own orders,
+//! shows a cashier page where the member taps "确认支付", and sends signed,
+//! encrypted notifications — normally, twice, late or never, as told. It also
+//! stands in for the official account's OAuth (code → openid).
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::Faults;
+use crate::entity::sandbox_wechat_orders as orders;
+use crate::integrations::wechat_pay::keys::{private_key_from_pem, public_key_from_pem};
+use crate::integrations::wechat_pay::{
+    encrypt_resource, nonce, parse_authorization, request_message, sign_response, verify,
+};
+use crate::secrets;
+use crate::settings::{self, wechat_pay::SANDBOX_KEY, wechat_pay::StoredSandbox};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/sandbox/wechatpay/v3/pay/transactions/{kind}",
+            post(prepay),
+        )
+        .route(
+            "/sandbox/wechatpay/v3/pay/transactions/out-trade-no/{no}",
+            get(query),
+        )
+        .route(
+            "/sandbox/wechatpay/v3/pay/transactions/out-trade-no/{no}/close",
+            post(close),
+        )
+        .route("/sandbox/wechatpay/cashier/{no}", get(cashier))
+        .route("/sandbox/wechatpay/cashier/{no}/pay", post(pay))
+        .route(
+            "/sandbox/wechatpay/control",
+            get(get_faults).post(set_faults),
+        )
+        .route("/sandbox/wechatpay/control/resend/{no}", post(resend))
+        .route(
+            "/sandbox/wechat/connect/oauth2/authorize",
+            get(oauth_authorize),
+        )
+        .route("/sandbox/wechat/sns/oauth2/access_token", get(oauth_token))
+}
+
+struct Sim {
+    config: StoredSandbox,
+    api_v3_key: [u8; 32],
+    platform_private_pem: String,
+    app_secret: String,
+}
+
+async fn sim(state: &AppState) -> Result<Sim, Response> {
+    let loaded = settings::load::<StoredSandbox>(&state.db, SANDBOX_KEY)
+        .await
+        .ok()
+        .flatten();
+    let Some((config, _)) = loaded else {
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SYSTEM_ERROR",
+            "sandbox not initialised",
+        ));
+    };
+    let key = &state.keys.secrets;
+    let opened = (|| -> anyhow::Result<Sim> {
+        let api_v3_key = secrets::open(key, &config.api_v3_key_sealed)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("bad key"))?;
+        Ok(Sim {
+            api_v3_key,
+            platform_private_pem: secrets::open_string(key, &config.platform_private_key_sealed)?,
+            app_secret: secrets::open_string(key, &config.app_secret_sealed)?,
+            config: config.clone(),
+        })
+    })();
+    opened.map_err(|_| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SYSTEM_ERROR",
+            "sandbox keys unreadable",
+        )
+    })
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "code": code, "message": message }))).into_response()
+}
+
+/// A signed JSON answer, as WeChat Pay signs with its platform key.
+fn signed(sim: &Sim, status: StatusCode, body: Option<Value>) -> Response {
+    let text = body.map(|b| b.to_string()).unwrap_or_default();
+    let timestamp = Utc::now().timestamp();
+    let nonce = nonce();
+    let signature = private_key_from_pem(&sim.platform_private_pem)
+        .and_then(|key| sign_response(&key, timestamp, &nonce, &text));
+    let Ok(signature) = signature else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "signing failed",
+        );
+    };
+    let mut headers = HeaderMap::new();
+    for (name, value) in [
+        ("wechatpay-timestamp", timestamp.to_string()),
+        ("wechatpay-nonce", nonce),
+        ("wechatpay-signature", signature),
+        (
+            "wechatpay-serial",
+            sim.config.platform_public_key_id.clone(),
+        ),
+        (
+            "wechatpay-signature-type",
+            "WECHATPAY2-SHA256-RSA2048".to_owned(),
+        ),
+        ("content-type", "application/json".to_owned()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    (status, headers, text).into_response()
+}
+
+/// Checks the merchant's `Authorization` as WeChat Pay does: mchid, serial,
+/// signature over the exact request, and a fresh timestamp.
+fn check_signature(
+    sim: &Sim,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Response> {
+    let sign_error = |why: &str| error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", why);
+    let header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| sign_error("missing Authorization"))?;
+    let fields = parse_authorization(header).map_err(|_| sign_error("malformed Authorization"))?;
+    if fields.mch_id != sim.config.mch_id || fields.serial_no != sim.config.merchant_serial {
+        return Err(sign_error("unknown merchant or certificate serial"));
+    }
+    if (Utc::now().timestamp() - fields.timestamp).abs() > 300 {
+        return Err(sign_error("timestamp expired"));
+    }
+    // The signed path is the one the request went to, mount prefix included.
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    let message = request_message(
+        method.as_str(),
+        path,
+        fields.timestamp,
+        &fields.nonce,
+        std::str::from_utf8(body).unwrap_or_default(),
+    );
+    let key = public_key_from_pem(&sim.config.merchant_public_key_pem)
+        .map_err(|_| sign_error("no merchant key"))?;
+    if !verify(&key, &message, &fields.signature) {
+        return Err(sign_error("signature does not match"));
+    }
+    Ok(())
+}
+
+fn random(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+async fn prepay(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let sim = match sim(&state).await {
+        Ok(sim) => sim,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_signature(&sim, &method, &uri, &headers, &body) {
+        return response;
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "body is not JSON");
+    };
+    let text = |pointer: &str| {
+        request
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (out_trade_no, amount) = (
+        text("/out_trade_no"),
+        request
+            .pointer("/amount/total")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+    );
+    if text("/mchid") != sim.config.mch_id || text("/appid") != sim.config.app_id {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "appid and mchid do not match",
+        );
+    }
+    if !(6..=32).contains(&out_trade_no.len()) || amount <= 0 || text("/notify_url").is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "out_trade_no, amount or notify_url invalid",
+        );
+    }
+    if kind == "jsapi" && text("/payer/openid").is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "payer.openid required",
+        );
+    }
+    match orders::Entity::find_by_id(out_trade_no.clone())
+        .one(&state.db)
+        .await
+    {
+        Ok(Some(existing)) if existing.amount_fen != amount || existing.trade_type != kind => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_REQUEST",
+                "out_trade_no reused with other parameters",
+            );
+        }
+        Ok(Some(existing)) if existing.trade_state == "SUCCESS" => {
+            return error(StatusCode::BAD_REQUEST, "ORDER_PAID", "order already paid");
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            let row = orders::ActiveModel {
+                out_trade_no: Set(out_trade_no.clone()),
+                trade_type: Set(kind.clone()),
+                description: Set(text("/description").chars().take(120).collect()),
+                amount_fen: Set(amount),
+                notify_url: Set(text("/notify_url")),
+                openid: Set(Some(text("/payer/openid")).filter(|o| !o.is_empty())),
+                trade_state: Set("NOTPAY".into()),
+                transaction_id: Set(None),
+                success_time: Set(None),
+                created_at: Set(Utc::now()),
+            };
+            if row.insert(&state.db).await.is_err() {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    "could not store order",
+                );
+            }
+        }
+        Err(_) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYSTEM_ERROR",
+                "storage failed",
+            );
+        }
+    }
+    let cashier = format!(
+        "{}/sandbox/wechatpay/cashier/{out_trade_no}",
+        state.self_url
+    );
+    let body = match kind.as_str() {
+        "jsapi" => json!({ "prepay_id": format!("wx{}", random(30)) }),
+        "native" => json!({ "code_url": cashier }),
+        "h5" => json!({ "h5_url": format!("{cashier}?from=h5") }),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "RESOURCE_NOT_EXISTS",
+                "unknown trade type",
+            );
+        }
+    };
+    signed(&sim, StatusCode::OK, Some(body))
+}
+
+fn transaction_json(sim: &Sim, order: &orders::Model) -> Value {
+    let mut tx = json!({
+        "appid": sim.config.app_id,
+        "mchid": sim.config.mch_id,
+        "out_trade_no": order.out_trade_no,
+        "trade_type": order.trade_type.to_uppercase(),
+        "trade_state": order.trade_state,
+        "trade_state_desc": match order.trade_state.as_str() { "SUCCESS" => "支付成功", "CLOSED" => "已关闭", _ => "订单未支付" },
+        "attach": "",
+        "amount": { "total": order.amount_fen, "currency": "CNY" },
+    });
+    if let (Some(id), Some(at)) = (&order.transaction_id, order.success_time) {
+        tx["transaction_id"] = json!(id);
+        tx["success_time"] = json!(at.with_timezone(&shared::dates::BUSINESS_TZ).to_rfc3339());
+        tx["bank_type"] = json!("OTHERS");
+        tx["payer"] =
+            json!({ "openid": order.openid.clone().unwrap_or_else(|| "sandbox-payer".into()) });
+        tx["amount"] = json!({ "total": order.amount_fen, "payer_total": order.amount_fen, "currency": "CNY", "payer_currency": "CNY" });
+    }
+    tx
+}
+
+#[derive(Deserialize)]
+struct MchQuery {
+    mchid: Option<String>,
+}
+
+async fn query(
+    State(state): State<AppState>,
+    Path(no): Path<String>,
+    Query(q): Query<MchQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let sim = match sim(&state).await {
+        Ok(sim) => sim,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_signature(&sim, &method, &uri, &headers, b"") {
+        return response;
+    }
+    if q.mchid.as_deref() != Some(sim.config.mch_id.as_str()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "mchid missing or wrong",
+        );
+    }
+    match orders::Entity::find_by_id(no).one(&state.db).await {
+        Ok(Some(order)) => signed(&sim, StatusCode::OK, Some(transaction_json(&sim, &order))),
+        Ok(None) => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "订单不存在"),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "storage failed",
+        ),
+    }
+}
+
+async fn close(
+    State(state): State<AppState>,
+    Path(no): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let sim = match sim(&state).await {
+        Ok(sim) => sim,
+        Err(response) => return response,
+    };
+    if let Err(response) = check_signature(&sim, &method, &uri, &headers, &body) {
+        return response;
+    }
+    match orders::Entity::find_by_id(no).one(&state.db).await {
+        Ok(Some(order)) if order.trade_state == "SUCCESS" => {
+            error(StatusCode::BAD_REQUEST, "ORDER_PAID", "订单已支付")
+        }
+        Ok(Some(order)) => {
+            let mut row = order.into_active_model();
+            row.trade_state = Set("CLOSED".into());
+            match row.update(&state.db).await {
+                Ok(_) => signed(&sim, StatusCode::NO_CONTENT, None),
+                Err(_) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    "storage failed",
+                ),
+            }
+        }
+        Ok(None) => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "订单不存在"),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "storage failed",
+        ),
+    }
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><style>
+body{{margin:0;font-family:-apple-system,"PingFang SC","WenQuanYi Micro Hei",sans-serif;background:#ededed;color:#333}}
+.bar{{background:#fffbe8;color:#ed6a0c;text-align:center;font-size:13px;padding:6px}}
+.box{{margin:24px 16px;background:#fff;border-radius:8px;padding:24px 16px;text-align:center}}
+.amount{{font-size:36px;font-weight:600;margin:12px 0}} .muted{{color:#888;font-size:14px}}
+button{{width:100%;height:46px;border:0;border-radius:6px;background:#07c160;color:#fff;font-size:17px;margin-top:20px}}
+a{{color:#576b95}}</style></head><body><div class="bar">微信支付沙箱 · 不会产生真实交易</div><div class="box">{body}</div></body></html>"#
+    ))
+}
+
+/// The cashier a member sees after scanning or opening the payment link.
+async fn cashier(State(state): State<AppState>, Path(no): Path<String>) -> Response {
+    let order = match orders::Entity::find_by_id(no.clone()).one(&state.db).await {
+        Ok(Some(order)) => order,
+        _ => return page("订单不存在", "<p>订单不存在</p>").into_response(),
+    };
+    let amount = shared::money::format_fen(order.amount_fen);
+    let description = html_escape(&order.description);
+    let back = format!("/h5/orders/{no}");
+    let body = match order.trade_state.as_str() {
+        "SUCCESS" => format!(
+            r#"<p>该订单已支付</p><p class="amount">{amount}</p><p><a href="{back}">返回商户页面</a></p>"#
+        ),
+        "CLOSED" => format!(r#"<p>该订单已关闭</p><p><a href="{back}">返回商户页面</a></p>"#),
+        _ => format!(
+            r#"<p class="muted">{description}</p><p class="amount">{amount}</p><form method="post" action="/sandbox/wechatpay/cashier/{no}/pay"><button type="submit">确认支付</button></form><p><a href="{back}">取消支付</a></p>"#
+        ),
+    };
+    page("微信支付", &body).into_response()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// "确认支付": the order becomes paid here, the merchant hears of it by notification.
+async fn pay(State(state): State<AppState>, Path(no): Path<String>) -> Response {
+    let order = match orders::Entity::find_by_id(no.clone()).one(&state.db).await {
+        Ok(Some(order)) if order.trade_state == "NOTPAY" => order,
+        Ok(Some(_)) => {
+            return Redirect::to(&format!("/sandbox/wechatpay/cashier/{no}")).into_response();
+        }
+        _ => return page("订单不存在", "<p>订单不存在</p>").into_response(),
+    };
+    let mut row = order.into_active_model();
+    row.trade_state = Set("SUCCESS".into());
+    row.transaction_id = Set(Some(format!(
+        "4200{}",
+        rand::rng().random_range(100_000_000_000_000u64..999_999_999_999_999)
+    )));
+    row.success_time = Set(Some(Utc::now()));
+    let Ok(order) = row.update(&state.db).await else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SYSTEM_ERROR",
+            "storage failed",
+        );
+    };
+    let faults = state.sandbox.faults();
+    tokio::spawn(deliver(state.clone(), order, faults));
+    Redirect::to(&format!("/h5/orders/{no}")).into_response()
+}
+
+/// Sends the signed, encrypted TRANSACTION.SUCCESS notification per the fault mode.
+async fn deliver(state: AppState, order: orders::Model, faults: Faults) {
+    let times = match faults.notify {
+        super::NotifyMode::Drop => 0,
+        super::NotifyMode::Duplicate => 2,
+        super::NotifyMode::Normal | super::NotifyMode::Delay => 1,
+    };
+    if faults.notify == super::NotifyMode::Delay {
+        tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;
+    }
+    for _ in 0..times {
+        if let Err(e) = notify(&state, &order).await {
+            tracing::warn!(error = %e, order = %order.out_trade_no, "sandbox notification not accepted");
+        }
+    }
+}
+
+pub async fn notify(state: &AppState, order: &orders::Model) -> anyhow::Result<StatusCode> {
+    let sim = sim(state)
+        .await
+        .map_err(|_| anyhow::anyhow!("sandbox not initialised"))?;
+    let plaintext = transaction_json(&sim, order).to_string();
+    let resource = encrypt_resource(
+        &sim.api_v3_key,
+        plaintext.as_bytes(),
+        &random(12),
+        "transaction",
+        "transaction",
+    )?;
+    let body = json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "create_time": Utc::now().with_timezone(&shared::dates::BUSINESS_TZ).to_rfc3339(),
+        "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS",
+        "summary": "支付成功",
+        "resource": resource,
+    })
+    .to_string();
+    let timestamp = Utc::now().timestamp();
+    let nonce = nonce();
+    let signature = sign_response(
+        &private_key_from_pem(&sim.platform_private_pem)?,
+        timestamp,
+        &nonce,
+        &body,
+    )?;
+    let response = reqwest::Client::new()
+        .post(&order.notify_url)
+        .header("content-type", "application/json")
+        .header("wechatpay-timestamp", timestamp.to_string())
+        .header("wechatpay-nonce", nonce)
+        .header("wechatpay-signature", signature)
+        .header(
+            "wechatpay-serial",
+            sim.config.platform_public_key_id.clone(),
+        )
+        .header("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048")
+        .body(body)
+        .send()
+        .await?;
+    Ok(response.status())
+}
+
+async fn get_faults(State(state): State<AppState>) -> Json<Faults> {
+    Json(state.sandbox.faults())
+}
+
+/// Tells the simulator how to deliver the next notifications.
+async fn set_faults(State(state): State<AppState>, Json(faults): Json<Faults>) -> Json<Faults> {
+    if let Ok(mut current) = state.sandbox.faults.lock() {
+        *current = faults;
+    }
+    Json(faults)
+}
+
+/// Sends an order's notification again (a late duplicate).
+async fn resend(State(state): State<AppState>, Path(no): Path<String>) -> Response {
+    match orders::Entity::find_by_id(no).one(&state.db).await {
+        Ok(Some(order)) if order.trade_state == "SUCCESS" => match notify(&state, &order).await {
+            Ok(status) => (
+                StatusCode::OK,
+                Json(json!({ "merchant_status": status.as_u16() })),
+            )
+                .into_response(),
+            Err(e) => error(StatusCode::BAD_GATEWAY, "SYSTEM_ERROR", &e.to_string()),
+        },
+        _ => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no paid order"),
+    }
+}
+
+#[derive(Deserialize)]
+struct Authorize {
+    appid: String,
+    redirect_uri: String,
+    state: Option<String>,
+}
+
+/// The silent snsapi_base authorisation: straight back with a code.
+async fn oauth_authorize(State(state): State<AppState>, Query(q): Query<Authorize>) -> Response {
+    let Ok(sim) = sim(&state).await else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SYSTEM_ERROR",
+            "sandbox not initialised",
+        );
+    };
+    if q.appid != sim.config.app_id {
+        return page("授权失败", "<p>appid 无效</p>").into_response();
+    }
+    let Ok(mut url) = reqwest::Url::parse(&q.redirect_uri) else {
+        return page("授权失败", "<p>redirect_uri 无效</p>").into_response();
+    };
+    url.query_pairs_mut()
+        .append_pair("code", &format!("SANDBOX{}", random(24)))
+        .append_pair("state", q.state.as_deref().unwrap_or(""));
+    Redirect::to(url.as_str()).into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    appid: String,
+    secret: String,
+    code: String,
+}
+
+async fn oauth_token(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+    let Ok(sim) = sim(&state).await else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SYSTEM_ERROR",
+            "sandbox not initialised",
+        );
+    };
+    if q.appid != sim.config.app_id || q.secret != sim.app_secret {
+        return Json(json!({ "errcode": 40125, "errmsg": "invalid appsecret" })).into_response();
+    }
+    if !q.code.starts_with("SANDBOX") {
+        return Json(json!({ "errcode": 40029, "errmsg": "invalid code" })).into_response();
+    }
+    let openid = format!(
+        "o{}",
+        &format!("{:x}", Sha256::digest(q.code.as_bytes()))[..27]
+    );
+    Json(json!({ "access_token": random(64), "expires_in": 7200, "refresh_token": random(64), "openid": openid, "scope": "snsapi_base" }))
+        .into_response()
+}

@@ -1,0 +1,121 @@
+//! The WeChat Pay merchant settings (PRD §4.2.6.2). Secrets — the APIv3 key, the
+//! merchant private key and the official-account secret — are sealed at rest.
+//! In sandbox mode, first start generates a sandbox merchant and a sandbox
+//! "WeChat Pay" with key pairs of their own; the real client then talks to the
+//! built-in simulator exactly as it would to WeChat Pay.
+
+use std::sync::OnceLock;
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+
+use crate::integrations::wechat_pay::{KeyPairPem, generate_key_pair};
+use crate::secrets;
+
+pub const KEY: &str = "wechat_pay";
+pub const SANDBOX_KEY: &str = "sandbox_wechat_pay";
+pub const PRODUCTION_BASE_URL: &str = "https://api.mch.weixin.qq.com";
+pub const PRODUCTION_OAUTH_AUTHORIZE_URL: &str =
+    "https://open.weixin.qq.com/connect/oauth2/authorize";
+pub const PRODUCTION_OAUTH_API_URL: &str = "https://api.weixin.qq.com";
+
+/// As stored: secret fields are sealed text.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredWechatPay {
+    pub mch_id: String,
+    pub app_id: String,
+    pub app_secret_sealed: String,
+    pub api_v3_key_sealed: String,
+    pub merchant_serial: String,
+    pub merchant_private_key_sealed: String,
+    pub platform_public_key_id: String,
+    pub platform_public_key_pem: String,
+    /// Empty: the real service (or, in sandbox mode, the built-in simulator).
+    pub base_url: String,
+    pub oauth_authorize_url: String,
+    pub oauth_api_url: String,
+    pub jsapi_enabled: bool,
+    pub h5_enabled: bool,
+    /// Generated for the sandbox; production refuses to start with these.
+    pub sandbox: bool,
+}
+
+/// The sandbox simulator's side: WeChat Pay's own private key and what it knows of the merchant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredSandbox {
+    pub mch_id: String,
+    pub app_id: String,
+    pub app_secret_sealed: String,
+    pub api_v3_key_sealed: String,
+    pub merchant_serial: String,
+    pub merchant_public_key_pem: String,
+    pub platform_public_key_id: String,
+    pub platform_private_key_sealed: String,
+}
+
+fn random_text(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+/// Two 2048-bit key pairs take a moment to make; one process (and its tests) shares them.
+fn sandbox_key_pairs() -> anyhow::Result<&'static (KeyPairPem, KeyPairPem)> {
+    static PAIRS: OnceLock<(KeyPairPem, KeyPairPem)> = OnceLock::new();
+    if let Some(pairs) = PAIRS.get() {
+        return Ok(pairs);
+    }
+    let pairs = (generate_key_pair()?, generate_key_pair()?);
+    Ok(PAIRS.get_or_init(|| pairs))
+}
+
+/// Creates the sandbox merchant and simulator settings unless settings exist.
+pub async fn ensure_sandbox(
+    db: &impl ConnectionTrait,
+    secrets_key: &[u8; 32],
+) -> anyhow::Result<()> {
+    if super::load::<StoredWechatPay>(db, KEY).await?.is_some() {
+        return Ok(());
+    }
+    let (merchant, platform) = sandbox_key_pairs()?;
+    let api_v3_key = random_text(32);
+    let app_secret = random_text(32);
+    let mch_id = "1900000109".to_owned();
+    let app_id = "wxsandbox00000001".to_owned();
+    let serial = format!("SANDBOX{}", random_text(33)).to_uppercase();
+    let public_key_id = format!("PUB_KEY_ID_SANDBOX{}", random_text(16));
+    let seal = |text: &str| secrets::seal(secrets_key, text.as_bytes());
+    let sandbox = StoredSandbox {
+        mch_id: mch_id.clone(),
+        app_id: app_id.clone(),
+        app_secret_sealed: seal(&app_secret)?,
+        api_v3_key_sealed: seal(&api_v3_key)?,
+        merchant_serial: serial.clone(),
+        merchant_public_key_pem: merchant.public_pem.clone(),
+        platform_public_key_id: public_key_id.clone(),
+        platform_private_key_sealed: seal(&platform.private_pem)?,
+    };
+    let ours = StoredWechatPay {
+        mch_id,
+        app_id,
+        app_secret_sealed: seal(&app_secret)?,
+        api_v3_key_sealed: seal(&api_v3_key)?,
+        merchant_serial: serial,
+        merchant_private_key_sealed: seal(&merchant.private_pem)?,
+        platform_public_key_id: public_key_id,
+        platform_public_key_pem: platform.public_pem.clone(),
+        base_url: String::new(),
+        oauth_authorize_url: String::new(),
+        oauth_api_url: String::new(),
+        jsapi_enabled: true,
+        h5_enabled: true,
+        sandbox: true,
+    };
+    super::save(db, SANDBOX_KEY, &sandbox, None).await?;
+    super::save(db, KEY, &ours, None).await?;
+    Ok(())
+}

@@ -1,0 +1,749 @@
+//! Enrollment and payment against the built-in WeChat Pay simulator: the real
+//! client, the real webhook, signed and encrypted notifications.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, Utc};
+use reqwest::{Method, StatusCode};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::json;
+use server::entity::{
+    audit_logs, enrollments, payment_notifications, payment_orders, sandbox_wechat_orders,
+};
+use server::integrations::wechat_pay::{
+    encrypt_resource, generate_key_pair, keys::private_key_from_pem, nonce, sign_response,
+};
+use server::settings::wechat_pay::{SANDBOX_KEY, StoredSandbox};
+use shared::api::{
+    MyEnrollment, OrderStatus, OrderView, PayAction, PayMethod, PublicCamp, SignUpRequest,
+    SignUpResponse,
+};
+
+use crate::helpers::*;
+
+fn form(planet_id: &str) -> SignUpRequest {
+    SignUpRequest {
+        planet_nickname: "早起的小王".into(),
+        planet_id: planet_id.into(),
+        wechat_nickname: "wang".into(),
+        pay_method: PayMethod::Native,
+    }
+}
+
+async fn sign_up(
+    client: &Client,
+    camp_id: i64,
+    request: &SignUpRequest,
+) -> Result<SignUpResponse, Failure> {
+    client
+        .post_json(&format!("/api/v1/camps/{camp_id}/enrollments"), request)
+        .await
+}
+
+/// Signs up and returns (enrollment id, out_trade_no).
+async fn pending(client: &Client, camp_id: i64, request: &SignUpRequest) -> (i64, String) {
+    match sign_up(client, camp_id, request).await.unwrap() {
+        SignUpResponse::Pending {
+            enrollment_id,
+            out_trade_no,
+            pay,
+        } => {
+            assert!(
+                matches!(pay, PayAction::Native { ref code_url } if code_url.contains("/sandbox/wechatpay/cashier/")),
+                "{pay:?}"
+            );
+            (enrollment_id, out_trade_no)
+        }
+        other => panic!("expected a pending order, got {other:?}"),
+    }
+}
+
+/// The member taps "确认支付" in the sandbox cashier.
+async fn pay_in_cashier(app: &TestApp, out_trade_no: &str) {
+    let response = app
+        .anonymous()
+        .raw(
+            Method::POST,
+            &format!("/sandbox/wechatpay/cashier/{out_trade_no}/pay"),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/h5/orders/{out_trade_no}")
+    );
+}
+
+async fn set_notify(app: &TestApp, mode: &str) {
+    let body = serde_json::to_vec(&json!({ "notify": mode, "delay_ms": 1500 })).unwrap();
+    let response = app
+        .anonymous()
+        .raw(
+            Method::POST,
+            "/sandbox/wechatpay/control",
+            Some((body, "application/json")),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn order_row(app: &TestApp, out_trade_no: &str) -> payment_orders::Model {
+    payment_orders::Entity::find()
+        .filter(payment_orders::Column::OutTradeNo.eq(out_trade_no))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn order_status_in_db(app: &TestApp, out_trade_no: &str) -> String {
+    order_row(app, out_trade_no).await.status
+}
+
+async fn outcomes(app: &TestApp, out_trade_no: &str) -> Vec<String> {
+    payment_notifications::Entity::find()
+        .filter(payment_notifications::Column::OutTradeNo.eq(out_trade_no))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.outcome)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_member_signs_up_pays_and_sees_the_group_qr() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (enrollment_id, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    assert!((6..=32).contains(&out_trade_no.len()));
+
+    let order: OrderView = member
+        .get(&format!("/api/v1/orders/{out_trade_no}"))
+        .await
+        .unwrap();
+    assert_eq!(order.status, OrderStatus::Created);
+    assert_eq!(order.amount_fen, 9900);
+    let qr = member
+        .raw(
+            Method::GET,
+            &format!("/api/v1/orders/{out_trade_no}/qrcode.png"),
+            None,
+        )
+        .await;
+    assert_eq!(qr.headers()["content-type"], "image/png");
+    // Not paid yet: no group QR for anyone.
+    assert_eq!(
+        member
+            .raw(
+                Method::GET,
+                &format!("/api/v1/enrollments/{enrollment_id}/group-qr"),
+                None
+            )
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    pay_in_cashier(&app, &out_trade_no).await;
+    app.eventually("the notification to mark the order paid", || async {
+        order_status_in_db(&app, &out_trade_no).await == "paid"
+    })
+    .await;
+
+    let order: OrderView = member
+        .get(&format!("/api/v1/orders/{out_trade_no}"))
+        .await
+        .unwrap();
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert!(order.pay.is_none());
+    let mine: MyEnrollment = member
+        .get(&format!("/api/v1/enrollments/{enrollment_id}"))
+        .await
+        .unwrap();
+    assert!(mine.paid);
+    assert_eq!(mine.amount_fen, 9900);
+    let qr_url = mine.group_qr_url.unwrap();
+    let image = member.raw(Method::GET, &qr_url, None).await;
+    assert_eq!(image.status(), StatusCode::OK);
+    assert_eq!(image.headers()["content-type"], "image/png");
+    assert_eq!(outcomes(&app, &out_trade_no).await, vec!["paid"]);
+
+    let list: Vec<PublicCamp> = app.anonymous().get("/api/v1/camps").await.unwrap();
+    assert_eq!(list[0].enrolled_count, 1);
+
+    // A stranger with the link learns nothing.
+    let stranger = app.anonymous();
+    assert_eq!(
+        stranger.raw(Method::GET, &qr_url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        stranger
+            .get::<MyEnrollment>(&format!("/api/v1/enrollments/{enrollment_id}"))
+            .await
+            .is_err()
+    );
+    assert!(
+        stranger
+            .get::<OrderView>(&format!("/api/v1/orders/{out_trade_no}"))
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn an_enrolled_id_shows_the_qr_only_to_its_owner() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (enrollment_id, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    pay_in_cashier(&app, &out_trade_no).await;
+    app.eventually("payment", || async {
+        order_status_in_db(&app, &out_trade_no).await == "paid"
+    })
+    .await;
+
+    // The browser that paid: "您已报名".
+    let again = sign_up(&member, camp.id, &form("15555411851482"))
+        .await
+        .unwrap();
+    assert_eq!(again, SignUpResponse::AlreadyEnrolled { enrollment_id });
+
+    // Someone typing the same ID with other names gets no QR code.
+    let stranger = app.anonymous();
+    let mut guess = form("15555411851482");
+    guess.planet_nickname = "别人".into();
+    let err = sign_up(&stranger, camp.id, &guess).await.unwrap_err();
+    assert_eq!(err.status, StatusCode::CONFLICT);
+    assert!(err.error.message.contains("已报名"));
+    assert!(
+        stranger
+            .get::<MyEnrollment>(&format!("/api/v1/enrollments/{enrollment_id}"))
+            .await
+            .is_err()
+    );
+
+    // The member on a new phone, re-entering both nicknames, is recognised.
+    let new_phone = app.anonymous();
+    let again = sign_up(&new_phone, camp.id, &form("15555411851482"))
+        .await
+        .unwrap();
+    assert_eq!(again, SignUpResponse::AlreadyEnrolled { enrollment_id });
+    let mine: MyEnrollment = new_phone
+        .get(&format!("/api/v1/enrollments/{enrollment_id}"))
+        .await
+        .unwrap();
+    assert!(mine.paid);
+    assert_eq!(enrollments::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn returning_to_the_page_resumes_the_same_order() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (first_enrollment, first) = pending(&member, camp.id, &form("15555411851482")).await;
+    let (second_enrollment, second) = pending(&member, camp.id, &form("15555411851482")).await;
+    assert_eq!((first_enrollment, first), (second_enrollment, second));
+    assert_eq!(
+        payment_orders::Entity::find().count(&app.db).await.unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn sign_up_input_is_checked() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let err = sign_up(
+        &member,
+        camp.id,
+        &SignUpRequest {
+            planet_nickname: " ".into(),
+            planet_id: "12ab".into(),
+            wechat_nickname: "".into(),
+            pay_method: PayMethod::Native,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["planet_nickname", "planet_id", "wechat_nickname"] {
+        assert!(err.error.field_message(field).is_some(), "{field}: {err:?}");
+    }
+    let err = sign_up(&member, 999_999, &form("15555411851482"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, StatusCode::NOT_FOUND);
+    // JSAPI needs the openid from WeChat's OAuth step first.
+    let mut jsapi = form("15555411851482");
+    jsapi.pay_method = PayMethod::Jsapi;
+    assert_eq!(
+        sign_up(&member, camp.id, &jsapi).await.unwrap_err().status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        enrollments::Entity::find().count(&app.db).await.unwrap(),
+        0,
+        "nothing written"
+    );
+
+    // An ended camp takes no more sign-ups.
+    let mut row = server::entity::camps::Entity::find_by_id(camp.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    let today = shared::dates::business_date(Utc::now());
+    row.start_date = Set(today - chrono::Days::new(12));
+    row.end_date = Set(today - chrono::Days::new(2));
+    row.update(&app.db).await.unwrap();
+    let err = sign_up(&member, camp.id, &form("15555411851482"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.error.message, "训练营已结束，报名已关闭");
+}
+
+#[tokio::test]
+async fn jsapi_payment_goes_through_wechat_oauth() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    // /h5/wechat-auth → (sandbox) authorize → our callback → back to the page, with the openid sealed in a cookie.
+    let mut location = format!("/h5/wechat-auth?return=/h5/camps/{}", camp.id);
+    for _ in 0..3 {
+        let response = member.raw(Method::GET, &location, None).await;
+        assert!(
+            response.status().is_redirection(),
+            "{location} → {}",
+            response.status()
+        );
+        location = response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .trim_start_matches(&app.base)
+            .split('#')
+            .next()
+            .unwrap()
+            .to_owned();
+    }
+    assert_eq!(location, format!("/h5/camps/{}", camp.id));
+    let mut request = form("15555411851482");
+    request.pay_method = PayMethod::Jsapi;
+    let SignUpResponse::Pending {
+        pay: PayAction::Jsapi { params },
+        ..
+    } = sign_up(&member, camp.id, &request).await.unwrap()
+    else {
+        panic!("expected JSAPI parameters");
+    };
+    assert!(params.package.starts_with("prepay_id=wx"));
+    assert_eq!(params.sign_type, "RSA");
+    let sandbox_order = sandbox_wechat_orders::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        sandbox_order.openid.unwrap().starts_with('o'),
+        "the openid reached WeChat Pay"
+    );
+}
+
+/// A notification signed by the sandbox's own key, with a chosen timestamp and transaction.
+async fn craft_notification(
+    app: &TestApp,
+    transaction: serde_json::Value,
+    timestamp: i64,
+    sign_with: Option<String>,
+) -> (String, Vec<(String, String)>) {
+    let (sandbox, _) = server::settings::load::<StoredSandbox>(&app.db, SANDBOX_KEY)
+        .await
+        .unwrap()
+        .unwrap();
+    let secrets = &app.state.keys.secrets;
+    let api_v3_key: [u8; 32] = server::secrets::open(secrets, &sandbox.api_v3_key_sealed)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let private_pem = sign_with.unwrap_or_else(|| {
+        server::secrets::open_string(secrets, &sandbox.platform_private_key_sealed).unwrap()
+    });
+    let resource = encrypt_resource(
+        &api_v3_key,
+        transaction.to_string().as_bytes(),
+        "abcdefghijkl",
+        "transaction",
+        "transaction",
+    )
+    .unwrap();
+    let body = json!({
+        "id": uuid::Uuid::new_v4().to_string(), "create_time": "2026-11-26T10:00:00+08:00", "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功", "resource": resource,
+    })
+    .to_string();
+    let nonce = nonce();
+    let signature = sign_response(
+        &private_key_from_pem(&private_pem).unwrap(),
+        timestamp,
+        &nonce,
+        &body,
+    )
+    .unwrap();
+    let headers = vec![
+        ("wechatpay-timestamp".to_owned(), timestamp.to_string()),
+        ("wechatpay-nonce".to_owned(), nonce),
+        ("wechatpay-signature".to_owned(), signature),
+        (
+            "wechatpay-serial".to_owned(),
+            sandbox.platform_public_key_id.clone(),
+        ),
+    ];
+    (body, headers)
+}
+
+async fn post_notification(app: &TestApp, body: &str, headers: &[(String, String)]) -> StatusCode {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/webhooks/wechatpay/transactions", app.base))
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap().status()
+}
+
+fn transaction(app_id: &str, mch_id: &str, out_trade_no: &str, amount: i64) -> serde_json::Value {
+    json!({
+        "appid": app_id, "mchid": mch_id, "out_trade_no": out_trade_no, "transaction_id": "4200000000000000001",
+        "trade_type": "NATIVE", "trade_state": "SUCCESS", "trade_state_desc": "支付成功", "bank_type": "OTHERS",
+        "success_time": "2026-11-26T10:00:00+08:00", "payer": { "openid": "o-test" },
+        "amount": { "total": amount, "payer_total": amount, "currency": "CNY", "payer_currency": "CNY" },
+    })
+}
+
+#[tokio::test]
+async fn forged_tampered_replayed_and_wrong_amount_notifications_change_nothing() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let (_, out_trade_no) = pending(&app.anonymous(), camp.id, &form("15555411851482")).await;
+    let (sandbox, _) = server::settings::load::<StoredSandbox>(&app.db, SANDBOX_KEY)
+        .await
+        .unwrap()
+        .unwrap();
+    let good = transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9900);
+    let now = Utc::now().timestamp();
+
+    let other_key = generate_key_pair().unwrap().private_pem;
+    let (body, headers) = craft_notification(&app, good.clone(), now, Some(other_key)).await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::UNAUTHORIZED,
+        "forged signature"
+    );
+
+    let (body, headers) = craft_notification(&app, good.clone(), now, None).await;
+    let tampered = body.replacen("支付成功", "支付成功!", 1);
+    assert_eq!(
+        post_notification(&app, &tampered, &headers).await,
+        StatusCode::UNAUTHORIZED,
+        "tampered body"
+    );
+    assert_eq!(
+        post_notification(&app, &body, &headers[1..]).await,
+        StatusCode::UNAUTHORIZED,
+        "missing timestamp"
+    );
+
+    let (old_body, old_headers) = craft_notification(&app, good.clone(), now - 6 * 60, None).await;
+    assert_eq!(
+        post_notification(&app, &old_body, &old_headers).await,
+        StatusCode::UNAUTHORIZED,
+        "replayed after 6 minutes"
+    );
+
+    let (body, headers) = craft_notification(
+        &app,
+        transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9899),
+        now,
+        None,
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::BAD_REQUEST,
+        "amount mismatch"
+    );
+    let (body, headers) = craft_notification(
+        &app,
+        transaction(&sandbox.app_id, "1111111111", &out_trade_no, 9900),
+        now,
+        None,
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::BAD_REQUEST,
+        "another merchant"
+    );
+
+    assert_eq!(
+        order_status_in_db(&app, &out_trade_no).await,
+        "created",
+        "nothing was paid"
+    );
+    assert_eq!(
+        enrollments::Entity::find()
+            .filter(enrollments::Column::Status.eq("paid"))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    let rejected = audit_logs::Entity::find()
+        .filter(audit_logs::Column::Action.eq("payment_rejected"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(rejected >= 5, "each rejection is logged ({rejected})");
+
+    // The genuine one still works, once; a replay within the window changes nothing more.
+    let (body, headers) = craft_notification(&app, good, now, None).await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(order_status_in_db(&app, &out_trade_no).await, "paid");
+    let log = outcomes(&app, &out_trade_no).await;
+    assert!(
+        log.ends_with(&["paid".to_owned(), "already_paid".to_owned()]),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_and_late_notifications_pay_once() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    set_notify(&app, "duplicate").await;
+    let (enrollment_id, out_trade_no) =
+        pending(&app.anonymous(), camp.id, &form("15555411851482")).await;
+    pay_in_cashier(&app, &out_trade_no).await;
+    app.eventually("both deliveries", || async {
+        outcomes(&app, &out_trade_no).await.len() == 2
+    })
+    .await;
+    let mut log = outcomes(&app, &out_trade_no).await;
+    log.sort();
+    assert_eq!(log, vec!["already_paid", "paid"]);
+
+    // A notification resent a day later (out of order with everything else) is a no-op too.
+    let resend = app
+        .anonymous()
+        .raw(
+            Method::POST,
+            &format!("/sandbox/wechatpay/control/resend/{out_trade_no}"),
+            None,
+        )
+        .await;
+    assert_eq!(resend.status(), StatusCode::OK);
+    let enrollment = enrollments::Entity::find_by_id(enrollment_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (enrollment.status.as_str(), enrollment.amount_fen),
+        ("paid", 9900)
+    );
+    assert!(!order_row(&app, &out_trade_no).await.duplicate);
+}
+
+#[tokio::test]
+async fn the_page_queries_the_order_when_the_notification_is_late() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    set_notify(&app, "delay").await;
+    let member = app.anonymous();
+    let (_, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    pay_in_cashier(&app, &out_trade_no).await;
+    let order: OrderView = member
+        .get(&format!("/api/v1/orders/{out_trade_no}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        order.status,
+        OrderStatus::Paid,
+        "the query found the payment before the notification"
+    );
+    app.eventually("the late notification", || async {
+        !outcomes(&app, &out_trade_no).await.is_empty()
+    })
+    .await;
+    assert_eq!(outcomes(&app, &out_trade_no).await, vec!["already_paid"]);
+}
+
+async fn age(app: &TestApp, out_trade_no: &str, expire: bool) {
+    let mut row = order_row(app, out_trade_no).await.into_active_model();
+    row.created_at = Set(Utc::now() - Duration::minutes(5));
+    if expire {
+        row.expires_at = Set(Utc::now() - Duration::minutes(1));
+    }
+    row.update(&app.db).await.unwrap();
+}
+
+#[tokio::test]
+async fn polling_recovers_lost_notifications_and_closes_expired_orders() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    set_notify(&app, "drop").await;
+    let (_, lost) = pending(&app.anonymous(), camp.id, &form("15555411851482")).await;
+    pay_in_cashier(&app, &lost).await;
+    let (_, abandoned) = pending(&app.anonymous(), camp.id, &form("16666411851482")).await;
+    age(&app, &lost, false).await;
+    age(&app, &abandoned, true).await;
+
+    let admin = app.admin().await;
+    let report: serde_json::Value = admin.post("/api/v1/admin/payments/poll").await.unwrap();
+    assert_eq!(report["checked"], 2);
+    assert_eq!(report["paid"], 1);
+    assert_eq!(report["closed"], 1);
+    assert_eq!(order_status_in_db(&app, &lost).await, "paid");
+    assert_eq!(order_status_in_db(&app, &abandoned).await, "closed");
+    let sandbox_side = sandbox_wechat_orders::Entity::find_by_id(abandoned.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sandbox_side.trade_state, "CLOSED",
+        "closed at WeChat Pay too"
+    );
+    // Running it again finds nothing to do.
+    let report: serde_json::Value = admin.post("/api/v1/admin/payments/poll").await.unwrap();
+    assert_eq!(report["checked"], 0);
+    let (_, coach) = app
+        .staff(&admin, "coach_poll", shared::roles::Role::Coach)
+        .await;
+    assert_eq!(
+        coach
+            .post::<serde_json::Value>("/api/v1/admin/payments/poll")
+            .await
+            .unwrap_err()
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn two_phones_paying_for_one_id_are_flagged_not_counted_twice() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let (phone_a, phone_b) = (app.anonymous(), app.anonymous());
+    let request = form("15555411851482");
+    let (a, b) = tokio::join!(
+        pending(&phone_a, camp.id, &request),
+        pending(&phone_b, camp.id, &request)
+    );
+    assert_eq!(a.0, b.0, "one enrollment");
+    assert_ne!(a.1, b.1, "each phone has its own order");
+    pay_in_cashier(&app, &a.1).await;
+    pay_in_cashier(&app, &b.1).await;
+    app.eventually("both payments", || async {
+        order_status_in_db(&app, &a.1).await == "paid"
+            && order_status_in_db(&app, &b.1).await == "paid"
+    })
+    .await;
+    let orders = payment_orders::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(
+        orders.iter().filter(|o| o.duplicate).count(),
+        1,
+        "the second payment is flagged"
+    );
+    let enrollment = enrollments::Entity::find_by_id(a.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(enrollment.amount_fen, 9900, "counted once");
+    let flagged = audit_logs::Entity::find()
+        .filter(audit_logs::Column::Action.eq("duplicate_payment"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(flagged.len(), 1);
+    assert!(
+        flagged[0].details.contains("请决定是否退款"),
+        "{}",
+        flagged[0].details
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_sign_ups_make_no_duplicate_enrollment() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let base = app.base.clone();
+    // 500 members, each signing up from two phones at the same moment.
+    let tasks: Vec<_> = (0..1000)
+        .map(|i| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .cookie_store(true)
+                    .build()
+                    .unwrap();
+                let request = SignUpRequest {
+                    planet_nickname: format!("会员{}", i / 2),
+                    planet_id: format!("{}", 10_000_000 + i / 2),
+                    wechat_nickname: format!("wx{}", i / 2),
+                    pay_method: PayMethod::Native,
+                };
+                let response = client
+                    .post(format!("{base}/api/v1/camps/{}/enrollments", camp.id))
+                    .json(&request)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut enrollment_ids = HashSet::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        if status != StatusCode::OK {
+            failures.push(format!("{status} {body}"));
+            continue;
+        }
+        if let Ok(SignUpResponse::Pending { enrollment_id, .. }) = serde_json::from_str(&body) {
+            enrollment_ids.insert(enrollment_id);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed, e.g. {:?}",
+        failures.len(),
+        failures.first()
+    );
+    assert_eq!(enrollment_ids.len(), 500);
+    assert_eq!(
+        enrollments::Entity::find().count(&app.db).await.unwrap(),
+        500
+    );
+    assert_eq!(
+        payment_orders::Entity::find().count(&app.db).await.unwrap(),
+        1000
+    );
+}
