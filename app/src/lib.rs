@@ -55,6 +55,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/h5") view=h5::Layout>
                     <Route path=path!("") view=h5::CampListPage />
                     <Route path=path!("camps/:id") view=h5::CampPage />
+                    <Route path=path!("orders/:no") view=h5::OrderPage />
+                    <Route path=path!("enrollments/:id") view=h5::EnrollmentPage />
+                    <Route path=path!("enrollments/:id/progress") view=h5::ProgressPage />
                 </ParentRoute>
                 <Route path=path!("/admin/login") view=admin::LoginPage />
                 <ParentRoute path=path!("/admin") view=admin::Layout>

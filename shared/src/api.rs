@@ -354,6 +354,8 @@ impl PayMethod {
 pub struct PayOptions {
     pub jsapi: bool,
     pub h5: bool,
+    /// This browser has been through WeChat's OAuth, so JSAPI can be used.
+    pub wechat_authorized: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,8 +29,11 @@ pub struct Gateway {
     pub h5_enabled: bool,
 }
 
+/// The gateway built from the settings row last updated at the given time.
+type Cached = Option<(DateTime<Utc>, Arc<Gateway>)>;
+
 #[derive(Clone, Default)]
-pub struct GatewayCache(Arc<tokio::sync::RwLock<Option<(DateTime<Utc>, Arc<Gateway>)>>>);
+pub struct GatewayCache(Arc<tokio::sync::RwLock<Cached>>);
 
 impl GatewayCache {
     pub async fn clear(&self) {

@@ -25,8 +25,13 @@ use crate::state::AppState;
 
 /// Which payment methods are offered.
 #[utoipa::path(get, path = "/api/v1/pay/options", tag = "enrollment", responses((status = 200, body = PayOptions)))]
-pub async fn pay_options(State(state): State<AppState>) -> AppResult<Json<PayOptions>> {
-    Ok(Json(service::pay_options(&state).await?))
+pub async fn pay_options(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<Json<PayOptions>> {
+    Ok(Json(
+        service::pay_options(&state, openid(&state, &headers).is_some()).await?,
+    ))
 }
 
 fn openid(state: &AppState, headers: &HeaderMap) -> Option<String> {

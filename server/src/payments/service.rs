@@ -48,11 +48,12 @@ fn new_out_trade_no(now: DateTime<Utc>) -> String {
     )
 }
 
-pub async fn pay_options(state: &AppState) -> AppResult<PayOptions> {
+pub async fn pay_options(state: &AppState, has_openid: bool) -> AppResult<PayOptions> {
     let gateway = gateway::current(state).await?;
     Ok(PayOptions {
         jsapi: gateway.jsapi_enabled,
         h5: gateway.h5_enabled,
+        wechat_authorized: has_openid,
     })
 }
 

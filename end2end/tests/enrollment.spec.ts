@@ -1,0 +1,103 @@
+import { APIRequestContext, expect, test } from "@playwright/test";
+import * as fs from "node:fs";
+import { ADMIN, ADMIN_PASSWORD, beijingDate, failOnPageErrors, fixture, shot } from "./helpers";
+
+const CAMP = `读书打卡营${Date.now() % 100000}`;
+
+/** A camp made through the JSON API, as a third party would. */
+async function createCamp(request: APIRequestContext) {
+  const login = await request.post("/api/v1/auth/login", { data: { username: ADMIN, password: ADMIN_PASSWORD } });
+  expect(login.ok()).toBeTruthy();
+  const { csrf_token } = await login.json();
+  const headers = { "x-csrf-token": csrf_token };
+  const coachName = `coach_e2e${Date.now() % 100000}`;
+  const coach = await (await request.post("/api/v1/users", {
+    headers, data: { username: coachName, password: "Coach-pass-123", role: "coach", enabled: true },
+  })).json();
+  const upload = async (kind: string, file: string) =>
+    (await (await request.post(`/api/v1/uploads?kind=${kind}`, {
+      headers: { ...headers, "content-type": "image/png" }, data: fs.readFileSync(fixture(file)),
+    })).json()).id;
+  const camp = await request.post("/api/v1/admin/camps", {
+    headers,
+    data: {
+      name: CAMP, poster_upload_id: await upload("poster", "poster.png"), group_qr_upload_id: await upload("group_qr", "group-qr.png"),
+      deposit_fen: 5000, start_date: beijingDate(1), end_date: beijingDate(7), total_days: 7, required_days: 5,
+      intro_html: "<p>每天读书三十分钟。</p>", coach_ids: [coach.id], volunteer_ids: [],
+      planet_project_id: "51111111", wecom_payee_id: "payee_02",
+    },
+  });
+  expect(camp.ok()).toBeTruthy();
+  return (await camp.json()).id as number;
+}
+
+test("a member signs up, pays in the sandbox cashier and gets the group QR; a second visit says 您已报名", async ({ browser, request }) => {
+  const campId = await createCamp(request);
+  const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: "zh-CN" });
+  const page = await phone.newPage();
+  const noErrors = failOnPageErrors(page);
+
+  await page.goto("/h5");
+  await page.locator(".h5-card", { hasText: CAMP }).click();
+  await expect(page).toHaveURL(new RegExp(`/h5/camps/${campId}$`));
+  await expect(page.getByText("¥50.00").first()).toBeVisible();
+  await page.getByRole("button", { name: "如何获取" }).click().catch(() => {});
+  const fill = async () => {
+    await page.locator('input[name="planet_nickname"]').fill("爱读书的小李");
+    await page.locator('input[name="planet_id"]').fill("28882841455512");
+    await page.locator('input[name="wechat_nickname"]').fill("li_reader");
+  };
+  await fill();
+  await shot(page, "h5-signup-form");
+  // Retry until hydrated: only the app answers the button.
+  await expect(async () => {
+    await fill();
+    await page.getByRole("button", { name: "支付押金" }).click();
+    await expect(page).toHaveURL(/\/h5\/orders\//, { timeout: 3_000 });
+  }).toPass();
+  await expect(page.getByAltText("支付二维码")).toBeVisible();
+  await shot(page, "h5-pay-qr");
+
+  await page.getByRole("link", { name: "打开支付页面" }).click();
+  await expect(page.getByText("微信支付沙箱")).toBeVisible();
+  await expect(page.getByText("¥50.00")).toBeVisible();
+  await shot(page, "sandbox-cashier");
+  await page.getByRole("button", { name: "确认支付" }).click();
+
+  await expect(page).toHaveURL(/\/h5\/enrollments\/\d+$/, { timeout: 20_000 });
+  await expect(page.getByRole("heading", { name: "支付成功" })).toBeVisible();
+  await expect(page.getByText("请扫码进群开始学习")).toBeVisible();
+  const qr = page.getByAltText("训练营群二维码");
+  await expect(qr).toBeVisible();
+  expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await shot(page, "h5-group-qr");
+  await page.getByRole("link", { name: "查看我的打卡进度" }).click();
+  await expect(page.getByText("打卡数据每天01:00后更新")).toBeVisible();
+  await shot(page, "h5-progress");
+
+  // Second visit from the same phone: no second payment, the QR again.
+  await page.goto(`/h5/camps/${campId}`);
+  await expect(async () => {
+    await fill();
+    await page.getByRole("button", { name: "支付押金" }).click();
+    await expect(page).toHaveURL(/\/h5\/enrollments\/\d+\?already=1$/, { timeout: 3_000 });
+  }).toPass();
+  await expect(page.getByRole("heading", { name: "您已报名" })).toBeVisible();
+  await expect(page.getByAltText("训练营群二维码")).toBeVisible();
+  await shot(page, "h5-already-enrolled");
+  noErrors();
+
+  // Someone else typing the same 星球ID gets no QR code.
+  const other = await (await browser.newContext({ viewport: { width: 375, height: 812 } })).newPage();
+  await other.goto(`/h5/camps/${campId}`);
+  await expect(async () => {
+    await other.locator('input[name="planet_nickname"]').fill("冒名者");
+    await other.locator('input[name="planet_id"]').fill("28882841455512");
+    await other.locator('input[name="wechat_nickname"]').fill("someone");
+    await other.getByRole("button", { name: "支付押金" }).click();
+    await expect(other.getByRole("alert")).toContainText("已报名", { timeout: 3_000 });
+  }).toPass();
+  await expect(other).not.toHaveURL(/enrollments/);
+  await expect(other.getByAltText("训练营群二维码")).toHaveCount(0);
+  await phone.close();
+});

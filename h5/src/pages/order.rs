@@ -1,0 +1,116 @@
+//! After "支付押金": the payment QR (Native) or the wait for WeChat's answer.
+//! The page asks the server every two seconds; the server asks WeChat Pay when
+//! the notification is late, so the member moves on as soon as the money is in.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::api::{OrderStatus, OrderView, PayAction};
+use shared::client::ApiClient;
+use shared::money::format_fen;
+
+use crate::components::NavBar;
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let client = expect_context::<ApiClient>();
+    let params = use_params_map();
+    let no = move || params.read().get("no").unwrap_or_default();
+    let order = Resource::new(no, move |no| {
+        let client = client.clone();
+        async move { client.order(&no).await }
+    });
+    // Poll until paid or closed (browser only: Effects do not run on the server).
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if matches!(
+                    order.get_untracked(),
+                    Some(Ok(OrderView {
+                        status: OrderStatus::Created,
+                        ..
+                    }))
+                ) {
+                    order.refetch();
+                }
+            },
+            std::time::Duration::from_secs(2),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(view)) = order.get()
+            && view.status == OrderStatus::Paid
+        {
+            navigate(
+                &format!("/h5/enrollments/{}", view.enrollment_id),
+                Default::default(),
+            );
+        }
+    });
+    view! {
+        <NavBar title="支付押金" back="/h5" />
+        <Transition fallback=|| view! { <p class="h5-hint">"加载中…"</p> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(view) => view! { <OrderBody view refresh=move || order.refetch() /> }.into_any(),
+                    Err(e) => view! { <p class="h5-error">{e.message}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn OrderBody(view: OrderView, refresh: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let camp_link = format!("/h5/camps/{}", view.camp_id);
+    let amount = format_fen(view.amount_fen);
+    match view.status {
+        OrderStatus::Paid => view! {
+            <section class="h5-panel h5-center">
+                <div class="h5-result-icon h5-result-success">"✓"</div>
+                <h2 class="h5-result-title">"支付成功"</h2>
+                <a class="h5-button h5-button-primary h5-button-block" href=format!("/h5/enrollments/{}", view.enrollment_id)>
+                    "查看群二维码"
+                </a>
+            </section>
+        }
+        .into_any(),
+        OrderStatus::Closed => view! {
+            <section class="h5-panel h5-center">
+                <h2 class="h5-result-title">"订单已关闭"</h2>
+                <p class="h5-hint-small">"超时未支付的订单会自动关闭，请重新报名支付。"</p>
+                <a class="h5-button h5-button-primary h5-button-block" href=camp_link>"重新支付"</a>
+            </section>
+        }
+        .into_any(),
+        OrderStatus::Created => {
+            let qr = match &view.pay {
+                Some(PayAction::Native { code_url }) => {
+                    // The sandbox cashier is a page; a real code_url (weixin://) only works scanned.
+                    let cashier = code_url.starts_with("http").then(|| code_url.clone());
+                    Some(view! {
+                        <img class="h5-pay-qr" src=format!("/api/v1/orders/{}/qrcode.png", view.out_trade_no) alt="支付二维码" />
+                        <p class="h5-hint-small">"请用微信扫一扫，或长按二维码识别后支付"</p>
+                        {cashier.map(|href| view! { <a class="h5-button h5-button-block" href=href rel="external">"打开支付页面"</a> })}
+                    })
+                }
+                _ => None,
+            };
+            view! {
+                <section class="h5-panel h5-center">
+                    <p class="h5-muted">{view.camp_name.clone()}</p>
+                    <p class="h5-price h5-price-large">{amount}</p>
+                    {qr}
+                    <p class="h5-waiting">"等待支付结果…"</p>
+                    <button class="h5-button h5-button-primary h5-button-block" on:click=move |_| refresh()>
+                        "我已完成支付"
+                    </button>
+                    <a class="h5-link-block" href=camp_link>"支付遇到问题？返回重新支付"</a>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
