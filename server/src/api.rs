@@ -8,7 +8,7 @@ use axum::routing::{get, post, put};
 use utoipa::OpenApi;
 
 use crate::state::AppState;
-use crate::{audit, auth, backups, camps, payments, system, uploads, users};
+use crate::{audit, auth, backups, camps, enrollments, payments, settings, system, uploads, users};
 
 /// Uploads are at most 2 MB; a little headroom lets the handler say so in Chinese.
 const BODY_LIMIT: usize = 3 * 1024 * 1024;
@@ -82,6 +82,30 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/payments/poll",
             post(payments::handlers::poll_now),
         )
+        .route(
+            "/api/v1/admin/enrollments",
+            get(enrollments::handlers::list),
+        )
+        .route(
+            "/api/v1/admin/enrollments/export.xlsx",
+            get(enrollments::handlers::export),
+        )
+        .route(
+            "/api/v1/admin/enrollments/{id}",
+            get(enrollments::handlers::detail),
+        )
+        .route(
+            "/api/v1/admin/enrollments/{id}/joined",
+            post(enrollments::handlers::mark_joined),
+        )
+        .route(
+            "/api/v1/admin/settings/wechat-pay",
+            get(settings::handlers::get).put(settings::handlers::update),
+        )
+        .route(
+            "/api/v1/admin/settings/wechat-pay/test",
+            post(settings::handlers::test),
+        )
         .route("/api/v1/audit-logs", get(audit::handlers::list_audit_logs))
         .route(
             "/api/v1/audit-logs/actions",
@@ -129,6 +153,13 @@ pub fn router() -> Router<AppState> {
         payments::handlers::my_enrollment,
         payments::handlers::group_qr,
         payments::handlers::poll_now,
+        enrollments::handlers::list,
+        enrollments::handlers::export,
+        enrollments::handlers::detail,
+        enrollments::handlers::mark_joined,
+        settings::handlers::get,
+        settings::handlers::update,
+        settings::handlers::test,
     )
 )]
 pub struct ApiDoc;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backups;
 pub mod camps;
 pub mod config;
+pub mod enrollments;
 pub mod entity;
 pub mod error;
 pub mod extract;

@@ -445,3 +445,128 @@ pub struct MyEnrollment {
     pub personal_link: Option<String>,
     pub today: NaiveDate,
 }
+
+// ---- staff: enrollments (member management) ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JoinedFilter {
+    #[default]
+    All,
+    Joined,
+    NotJoined,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(IntoParams))]
+pub struct EnrollmentQuery {
+    pub camp_id: Option<i64>,
+    #[serde(default)]
+    pub joined: JoinedFilter,
+    /// 星球昵称, 星球ID or 微信昵称 contains this.
+    pub q: Option<String>,
+    /// Include sign-ups that never paid.
+    #[serde(default)]
+    pub include_unpaid: bool,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EnrollmentRow {
+    pub id: i64,
+    pub camp_id: i64,
+    pub camp_name: String,
+    pub planet_nickname: String,
+    pub planet_id: String,
+    pub wechat_nickname: String,
+    pub paid: bool,
+    pub amount_fen: i64,
+    pub paid_at: Option<DateTime<Utc>>,
+    /// "待匹配" until check-ins are matched to payments.
+    pub match_status: String,
+    pub match_confidence: Option<u8>,
+    pub joined_group: bool,
+    /// Paid more than once: a refund decision is waiting.
+    pub duplicate_payments: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PaymentRecord {
+    pub out_trade_no: String,
+    pub camp_name: String,
+    pub amount_fen: i64,
+    pub status: OrderStatus,
+    pub trade_type: String,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub transaction_id: Option<String>,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EnrollmentDetail {
+    pub enrollment: EnrollmentRow,
+    pub joined_group_at: Option<DateTime<Utc>>,
+    pub payments: Vec<PaymentRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MarkJoinedRequest {
+    pub joined: bool,
+}
+
+// ---- staff: WeChat Pay settings ----
+
+/// The WeChat Pay settings as the super admin sees them: secrets never leave
+/// the server, only whether they are set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WechatPaySettingsView {
+    pub mch_id: String,
+    pub app_id: String,
+    pub merchant_serial: String,
+    pub platform_public_key_id: String,
+    pub platform_public_key_pem: String,
+    pub base_url: String,
+    pub jsapi_enabled: bool,
+    pub h5_enabled: bool,
+    pub api_v3_key_set: bool,
+    pub merchant_private_key_set: bool,
+    pub app_secret_set: bool,
+    /// Paste into the merchant console.
+    pub notify_url: String,
+    pub sandbox_keys: bool,
+}
+
+/// Empty secret fields keep the stored secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WechatPaySettingsUpdate {
+    pub mch_id: String,
+    pub app_id: String,
+    pub merchant_serial: String,
+    pub platform_public_key_id: String,
+    pub platform_public_key_pem: String,
+    pub base_url: String,
+    pub jsapi_enabled: bool,
+    pub h5_enabled: bool,
+    #[serde(default)]
+    pub api_v3_key: String,
+    #[serde(default)]
+    pub merchant_private_key_pem: String,
+    #[serde(default)]
+    pub app_secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConnectionTest {
+    pub ok: bool,
+    pub message: String,
+}

@@ -267,6 +267,65 @@ impl ApiClient {
         self.get(format!("/api/v1/enrollments/{id}")).await
     }
 
+    // ---- staff: enrollments ----
+
+    pub async fn enrollments(
+        &self,
+        query: &EnrollmentQuery,
+    ) -> Result<Page<EnrollmentRow>, ApiError> {
+        self.get(format!("/api/v1/admin/enrollments?{}", to_query(query)))
+            .await
+    }
+
+    /// The link that downloads the same list as an Excel file.
+    pub fn enrollments_export_url(query: &EnrollmentQuery) -> String {
+        format!("/api/v1/admin/enrollments/export.xlsx?{}", to_query(query))
+    }
+
+    pub async fn enrollment(&self, id: i64) -> Result<EnrollmentDetail, ApiError> {
+        self.get(format!("/api/v1/admin/enrollments/{id}")).await
+    }
+
+    pub async fn mark_joined(&self, id: i64, joined: bool) -> Result<EnrollmentDetail, ApiError> {
+        self.send_json(
+            Method::Post,
+            format!("/api/v1/admin/enrollments/{id}/joined"),
+            &MarkJoinedRequest { joined },
+        )
+        .await
+    }
+
+    pub async fn poll_payments(&self) -> Result<serde_json::Value, ApiError> {
+        self.send_empty(Method::Post, "/api/v1/admin/payments/poll".into())
+            .await
+    }
+
+    // ---- staff: WeChat Pay settings ----
+
+    pub async fn wechat_pay_settings(&self) -> Result<WechatPaySettingsView, ApiError> {
+        self.get("/api/v1/admin/settings/wechat-pay".into()).await
+    }
+
+    pub async fn update_wechat_pay_settings(
+        &self,
+        update: &WechatPaySettingsUpdate,
+    ) -> Result<WechatPaySettingsView, ApiError> {
+        self.send_json(
+            Method::Put,
+            "/api/v1/admin/settings/wechat-pay".into(),
+            update,
+        )
+        .await
+    }
+
+    pub async fn test_wechat_pay(&self) -> Result<ConnectionTest, ApiError> {
+        self.send_empty(
+            Method::Post,
+            "/api/v1/admin/settings/wechat-pay/test".into(),
+        )
+        .await
+    }
+
     // ---- audit log ----
 
     pub async fn audit_logs(&self, query: &AuditLogQuery) -> Result<Page<AuditLogDto>, ApiError> {

@@ -354,7 +354,12 @@ async fn query(
     }
     match orders::Entity::find_by_id(no).one(&state.db).await {
         Ok(Some(order)) => signed(&sim, StatusCode::OK, Some(transaction_json(&sim, &order))),
-        Ok(None) => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "订单不存在"),
+        // WeChat Pay signs its error answers too.
+        Ok(None) => signed(
+            &sim,
+            StatusCode::NOT_FOUND,
+            Some(json!({ "code": "ORDER_NOT_EXIST", "message": "订单不存在" })),
+        ),
         Err(_) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "SYSTEM_ERROR",

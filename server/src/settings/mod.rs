@@ -1,6 +1,7 @@
 //! Settings documents stored in the database (so several instances share them):
 //! JSON under a key, secret fields sealed with `crate::secrets`.
 
+pub mod handlers;
 pub mod wechat_pay;
 
 use chrono::{DateTime, Utc};

@@ -27,6 +27,7 @@ pub struct TestApp {
     pub state: server::state::AppState,
     pub db: DatabaseConnection,
     pub data_dir: PathBuf,
+    pub config: Config,
     postgres: Option<(String, String)>,
 }
 
@@ -82,7 +83,9 @@ impl TestApp {
             config.redis.namespace = Some(format!("camp-test-{id}"));
         }
         adjust(&mut config);
-        let app = Application::build(config).await.expect("server builds");
+        let app = Application::build(config.clone())
+            .await
+            .expect("server builds");
         let base = format!("http://{}", app.addr);
         let db = app.state.db.clone();
         let state = app.state.clone();
@@ -92,6 +95,7 @@ impl TestApp {
             state,
             db,
             data_dir,
+            config,
             postgres,
         }
     }

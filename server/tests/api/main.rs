@@ -4,6 +4,7 @@
 mod auth;
 mod camps;
 mod helpers;
+mod members;
 mod pages;
 mod payments;
 mod permissions;

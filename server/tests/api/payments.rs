@@ -23,7 +23,7 @@ use shared::api::{
 
 use crate::helpers::*;
 
-fn form(planet_id: &str) -> SignUpRequest {
+pub fn form(planet_id: &str) -> SignUpRequest {
     SignUpRequest {
         planet_nickname: "早起的小王".into(),
         planet_id: planet_id.into(),
@@ -43,7 +43,7 @@ async fn sign_up(
 }
 
 /// Signs up and returns (enrollment id, out_trade_no).
-async fn pending(client: &Client, camp_id: i64, request: &SignUpRequest) -> (i64, String) {
+pub async fn pending(client: &Client, camp_id: i64, request: &SignUpRequest) -> (i64, String) {
     match sign_up(client, camp_id, request).await.unwrap() {
         SignUpResponse::Pending {
             enrollment_id,
@@ -61,7 +61,7 @@ async fn pending(client: &Client, camp_id: i64, request: &SignUpRequest) -> (i64
 }
 
 /// The member taps "确认支付" in the sandbox cashier.
-async fn pay_in_cashier(app: &TestApp, out_trade_no: &str) {
+pub async fn pay_in_cashier(app: &TestApp, out_trade_no: &str) {
     let response = app
         .anonymous()
         .raw(
@@ -99,7 +99,7 @@ async fn order_row(app: &TestApp, out_trade_no: &str) -> payment_orders::Model {
         .unwrap()
 }
 
-async fn order_status_in_db(app: &TestApp, out_trade_no: &str) -> String {
+pub async fn order_status_in_db(app: &TestApp, out_trade_no: &str) -> String {
     order_row(app, out_trade_no).await.status
 }
 

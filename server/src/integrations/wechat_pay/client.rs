@@ -172,6 +172,29 @@ impl WechatPayClient {
             .ok_or_else(|| WechatPayError::Decode(format!("{kind} prepay answer lacks {field}")))
     }
 
+    /// A signed round trip that changes nothing: queries an order number that
+    /// cannot exist. WeChat Pay signs its "not found" too, so a verified answer
+    /// proves the merchant key, serial, platform key and network all work.
+    pub async fn ping(&self) -> Result<(), WechatPayError> {
+        let path = format!(
+            "/v3/pay/transactions/out-trade-no/CONNTEST{}?mchid={}",
+            (self.clock)(),
+            self.config.merchant.mch_id
+        );
+        let (status, headers, bytes) = self.send(Method::GET, &path, None).await?;
+        self.config.platform.verify_signed(
+            &SignatureHeaders::from_headers(&headers)?,
+            &bytes,
+            (self.clock)(),
+            DEFAULT_MAX_SKEW_SECS,
+        )?;
+        if status.is_success() || status.as_u16() == 404 {
+            Ok(())
+        } else {
+            Err(api_error(status, &bytes))
+        }
+    }
+
     /// Signs and sends one call; returns the body of a 2xx answer whose signature verifies.
     async fn call(
         &self,
@@ -179,6 +202,25 @@ impl WechatPayClient {
         path_and_query: &str,
         body: Option<&Value>,
     ) -> Result<Vec<u8>, WechatPayError> {
+        let (status, headers, bytes) = self.send(method, path_and_query, body).await?;
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        self.config.platform.verify_signed(
+            &SignatureHeaders::from_headers(&headers)?,
+            &bytes,
+            (self.clock)(),
+            DEFAULT_MAX_SKEW_SECS,
+        )?;
+        Ok(bytes.to_vec())
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&Value>,
+    ) -> Result<(reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>), WechatPayError> {
         let base = self.config.base_url.trim_end_matches('/');
         let url = Url::parse(&format!("{base}{path_and_query}"))
             .map_err(|e| WechatPayError::Http(format!("bad URL {base}{path_and_query}: {e}")))?;
@@ -217,25 +259,20 @@ impl WechatPayClient {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await?;
-        if !status.is_success() {
-            let error: ApiErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
-            return Err(WechatPayError::Api {
-                status: status.as_u16(),
-                code: error.code,
-                message: if error.message.is_empty() {
-                    String::from_utf8_lossy(&bytes).into_owned()
-                } else {
-                    error.message
-                },
-            });
-        }
-        self.config.platform.verify_signed(
-            &SignatureHeaders::from_headers(&headers)?,
-            &bytes,
-            (self.clock)(),
-            DEFAULT_MAX_SKEW_SECS,
-        )?;
-        Ok(bytes.to_vec())
+        Ok((status, headers, bytes.to_vec()))
+    }
+}
+
+fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> WechatPayError {
+    let error: ApiErrorBody = serde_json::from_slice(bytes).unwrap_or_default();
+    WechatPayError::Api {
+        status: status.as_u16(),
+        code: error.code,
+        message: if error.message.is_empty() {
+            String::from_utf8_lossy(bytes).into_owned()
+        } else {
+            error.message
+        },
     }
 }
 
