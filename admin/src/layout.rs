@@ -15,12 +15,18 @@ struct MenuItem {
     area: Area,
 }
 
-const MENU: [MenuItem; 4] = [
+const MENU: [MenuItem; 5] = [
     MenuItem {
         href: "/admin/camps",
         label: "训练营管理",
         icon: "▦",
         area: Area::CampView,
+    },
+    MenuItem {
+        href: "/admin/members",
+        label: "会员管理",
+        icon: "◎",
+        area: Area::Members,
     },
     MenuItem {
         href: "/admin/users",
@@ -80,6 +86,11 @@ fn crumbs(path: &str) -> Vec<(&'static str, Option<&'static str>)> {
             trail.push(("编辑训练营", None));
         } else if path.trim_end_matches('/') != "/admin/camps" {
             trail.push(("训练营详情", None));
+        }
+    } else if path.starts_with("/admin/members") {
+        trail.push(("会员管理", Some("/admin/members")));
+        if path.trim_end_matches('/') != "/admin/members" {
+            trail.push(("会员详情", None));
         }
     } else if path.starts_with("/admin/users") {
         trail.push(("系统管理", None));

@@ -13,5 +13,6 @@ pub use pages::camp_detail::CampDetailPage;
 pub use pages::camp_form::{CampCreatePage, CampEditPage};
 pub use pages::camps::CampListPage;
 pub use pages::login::LoginPage;
+pub use pages::members::{MemberDetailPage, MembersPage};
 pub use pages::system::SystemPage;
 pub use pages::users::UsersPage;

@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("camps/new") view=admin::CampCreatePage />
                     <Route path=path!("camps/:id") view=admin::CampDetailPage />
                     <Route path=path!("camps/:id/edit") view=admin::CampEditPage />
+                    <Route path=path!("members") view=admin::MembersPage />
+                    <Route path=path!("members/:id") view=admin::MemberDetailPage />
                     <Route path=path!("users") view=admin::UsersPage />
                     <Route path=path!("audit-logs") view=admin::AuditLogPage />
                     <Route path=path!("system") view=admin::SystemPage />

@@ -101,3 +101,35 @@ test("a member signs up, pays in the sandbox cashier and gets the group QR; a se
   await expect(other.getByAltText("训练营群二维码")).toHaveCount(0);
   await phone.close();
 });
+
+test("staff see the paid member, mark them as joined, and read the WeChat Pay settings", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await page.goto("/admin/login");
+  await expect(async () => {
+    await page.getByLabel("用户名").fill(ADMIN);
+    await page.getByLabel("密码").fill(ADMIN_PASSWORD);
+    await page.getByRole("button", { name: "登录" }).click();
+    await expect(page).toHaveURL(/\/admin\/camps/, { timeout: 2_000 });
+  }).toPass();
+  await page.locator(".admin-sidebar").getByRole("link", { name: "会员管理" }).click();
+  const row = page.getByRole("row", { name: /爱读书的小李/ });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText("28882841455512");
+  await expect(row).toContainText("¥50.00");
+  await expect(row).toContainText("未进群");
+  await row.getByRole("button", { name: "标记进群" }).click();
+  await expect(page.getByRole("row", { name: /爱读书的小李/ })).toContainText("已进群");
+  await expect(page.getByRole("link", { name: "导出Excel" })).toHaveAttribute("href", /export\.xlsx/);
+  await shot(page, "admin-members");
+  await page.getByRole("row", { name: /爱读书的小李/ }).getByRole("link", { name: "查看详情" }).click();
+  await expect(page.getByRole("heading", { name: "支付记录" })).toBeVisible();
+  await expect(page.getByText("已支付", { exact: true })).toBeVisible();
+  await shot(page, "admin-member-detail");
+
+  await page.locator(".admin-sidebar").getByRole("link", { name: "系统设置" }).click();
+  await expect(page.getByRole("heading", { name: "微信支付配置" })).toBeVisible();
+  await page.getByRole("button", { name: "测试连接" }).click();
+  await expect(page.getByRole("alert")).toContainText("连接正常");
+  await shot(page, "admin-system");
+  noErrors();
+});

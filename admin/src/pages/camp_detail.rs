@@ -9,6 +9,7 @@ use shared::roles::Area;
 use shared::rules::requirement_label;
 
 use super::camps::status_tag;
+use super::members::MemberList;
 
 #[component]
 pub fn CampDetailPage() -> impl IntoView {
@@ -29,11 +30,31 @@ pub fn CampDetailPage() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="admin-loading">"加载中…"</div> }>
             {move || Suspend::new(async move {
                 match camp.await {
-                    Ok(camp) => view! { <Overview camp /> }.into_any(),
+                    Ok(camp) => view! { <Tabs camp /> }.into_any(),
                     Err(e) => view! { <div class="el-alert el-alert-error">{e.message}</div> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// 概览 and 报名列表; 打卡情况 and 退款情况 join when check-ins and refunds arrive.
+#[component]
+fn Tabs(camp: CampDto) -> impl IntoView {
+    let tab = RwSignal::new("overview");
+    let camp_id = camp.id;
+    let button = move |key: &'static str, label: &'static str| {
+        view! {
+            <button class="el-tab" class:active=move || tab.get() == key on:click=move |_| tab.set(key)>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <div class="el-tabs" role="tablist">{button("overview", "概览")} {button("enrollments", "报名列表")}</div>
+        <Show when=move || tab.get() == "overview" fallback=move || view! { <MemberList fixed_camp=Some(camp_id) /> }>
+            <Overview camp=camp.clone() />
+        </Show>
     }
 }
 

@@ -112,9 +112,8 @@ pub async fn update(
         );
     }
     let base_url = update.base_url.trim();
-    if !base_url.is_empty()
-        && !(base_url.starts_with("https://") || base_url.starts_with("http://"))
-    {
+    let is_url = base_url.starts_with("https://") || base_url.starts_with("http://");
+    if !base_url.is_empty() && !is_url {
         errors.insert("base_url".into(), "接口地址应以 https:// 开头".into());
     }
     if stored.api_v3_key_sealed.is_empty() && update.api_v3_key.is_empty() {
