@@ -7,7 +7,7 @@
 //! inside the signed session, and a copy sits in a cookie the page can read).
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use chrono::{Duration, Utc};
@@ -23,7 +23,7 @@ use shared::roles::{Area, Role, Scope};
 use crate::audit::Actor;
 use crate::entity::users;
 use crate::error::{AppError, AppResult};
-use crate::extract::client_ip;
+use crate::extract::{client_ip, cookie_value};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "camp_session";
@@ -91,17 +91,6 @@ pub fn clear() -> HeaderMap {
         }
     }
     headers
-}
-
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
 }
 
 /// A signed-in, enabled staff member.

@@ -3,7 +3,7 @@
 //! WeChat openid from the official-account OAuth step, sealed in a cookie.
 
 use axum::extract::FromRequestParts;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use cookie::{Cookie, SameSite};
@@ -12,6 +12,7 @@ use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+pub use crate::extract::cookie_value;
 
 pub const MEMBER_COOKIE: &str = "camp_member";
 pub const OPENID_COOKIE: &str = "camp_openid";
@@ -26,18 +27,6 @@ pub fn new_token() -> String {
 
 pub fn token_hash(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
-}
-
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-        .filter(|v| !v.is_empty())
 }
 
 /// The member token this browser sent, if any.
