@@ -108,7 +108,26 @@ impl Config {
         let file = std::env::var_os("CAMP_CONFIG")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("camp.toml"));
-        Self::figment(&file).extract().map_err(Box::new)
+        Ok(Self::figment(&file)
+            .extract::<Self>()
+            .map_err(Box::new)?
+            .without_empty_values())
+    }
+
+    /// `CAMP__DATABASE__URL=` and the like mean "not set", not "the empty string".
+    pub fn without_empty_values(mut self) -> Self {
+        for value in [
+            &mut self.database.url,
+            &mut self.redis.url,
+            &mut self.redis.namespace,
+            &mut self.bootstrap.admin_password,
+            &mut self.auth.master_key,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self
     }
 
     pub fn figment(file: &Path) -> Figment {
@@ -152,6 +171,20 @@ mod tests {
             assert!(!config.sandbox);
             assert_eq!(config.data_dir, PathBuf::from("/var/lib/camp"));
             assert!(!config.is_sqlite());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn empty_environment_values_mean_unset() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CAMP__DATABASE__URL", "");
+            jail.set_env("CAMP__BOOTSTRAP__ADMIN_PASSWORD", "");
+            let config = Config::figment(Path::new("none.toml"))
+                .extract::<Config>()?
+                .without_empty_values();
+            assert!(config.is_sqlite());
+            assert_eq!(config.bootstrap.admin_password, None);
             Ok(())
         });
     }
