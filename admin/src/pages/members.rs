@@ -22,6 +22,30 @@ fn joined_tag(joined: bool) -> impl IntoView {
     }
 }
 
+type MarkJoined = Action<(i64, bool), Result<EnrollmentDetail, shared::error::ApiError>>;
+
+/// "标记进群" / "取消进群": reports the outcome and refreshes what shows it.
+fn mark_joined_action(
+    client: ApiClient,
+    message: Message,
+    refresh: impl Fn() + Send + Sync + 'static,
+) -> MarkJoined {
+    let mark = Action::new(move |(id, joined): &(i64, bool)| {
+        let client = client.clone();
+        let (id, joined) = (*id, *joined);
+        async move { client.mark_joined(id, joined).await }
+    });
+    Effect::new(move |_| match mark.value().get() {
+        Some(Ok(_)) => {
+            message.success("已更新进群状态");
+            refresh();
+        }
+        Some(Err(e)) => message.error(e.message),
+        None => {}
+    });
+    mark
+}
+
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let query = use_query_map();
@@ -97,19 +121,7 @@ pub fn MemberList(
         Some(Err(e)) => message.error(e.message),
         None => {}
     });
-    let mark = Action::new(move |(id, joined): &(i64, bool)| {
-        let client = client.clone();
-        let (id, joined) = (*id, *joined);
-        async move { client.mark_joined(id, joined).await }
-    });
-    Effect::new(move |_| match mark.value().get() {
-        Some(Ok(_)) => {
-            message.success("已更新进群状态");
-            members.refetch();
-        }
-        Some(Err(e)) => message.error(e.message),
-        None => {}
-    });
+    let mark = mark_joined_action(client, message, move || members.refetch());
     let export_href = move || {
         ApiClient::enrollments_export_url(&EnrollmentQuery {
             page: None,
@@ -200,11 +212,7 @@ pub fn MemberList(
 }
 
 #[component]
-fn MemberRow(
-    row: EnrollmentRow,
-    can_change: bool,
-    mark: Action<(i64, bool), Result<EnrollmentDetail, shared::error::ApiError>>,
-) -> impl IntoView {
+fn MemberRow(row: EnrollmentRow, can_change: bool, mark: MarkJoined) -> impl IntoView {
     let (id, joined) = (row.id, row.joined_group);
     view! {
         <tr>
@@ -252,19 +260,7 @@ pub fn MemberDetailPage() -> impl IntoView {
         let client = detail_client.clone();
         async move { client.enrollment(id).await }
     });
-    let mark = Action::new(move |(id, joined): &(i64, bool)| {
-        let client = client.clone();
-        let (id, joined) = (*id, *joined);
-        async move { client.mark_joined(id, joined).await }
-    });
-    Effect::new(move |_| match mark.value().get() {
-        Some(Ok(_)) => {
-            message.success("已更新进群状态");
-            detail.refetch();
-        }
-        Some(Err(e)) => message.error(e.message),
-        None => {}
-    });
+    let mark = mark_joined_action(client, message, move || detail.refetch());
     view! {
         <leptos_meta::Title text="会员详情" />
         {message.view()}
