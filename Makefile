@@ -39,6 +39,8 @@ test-postgres:
 	fi
 
 test-e2e:
+	@if curl -s -o /dev/null --max-time 2 http://127.0.0.1:3000/; then \
+	  echo "Port 3000 is in use (is \`make run\` still running?): the browser tests start their own server there." >&2; exit 1; fi
 	@data=$$(mktemp -d); \
 	  CAMP__DATA_DIR=$$data CAMP__BOOTSTRAP__ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) E2E_ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) \
 	  env -u CAMP__DATABASE__URL -u CAMP__REDIS__URL cargo leptos end-to-end; status=$$?; rm -rf $$data; exit $$status
