@@ -8,6 +8,8 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
+        // The same stream as the start-up banner, so the two never interleave.
+        .with_writer(std::io::stderr)
         .init();
     let config = Config::load()?;
     let sandbox = config.sandbox;
