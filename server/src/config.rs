@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// API requests per client address per minute (PRD §5.2); 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -82,6 +84,7 @@ impl Default for Config {
                 bind: "127.0.0.1:3000".into(),
                 secure_cookies: false,
                 trust_forwarded_for: false,
+                rate_limit_per_minute: 100,
             },
             database: DatabaseConfig::default(),
             redis: RedisConfig::default(),

@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod keys;
 pub mod payments;
+pub mod rate_limit;
 pub mod sandbox;
 pub mod secrets;
 pub mod settings;
@@ -171,7 +172,14 @@ fn leptos_options(addr: SocketAddr) -> leptos::config::LeptosOptions {
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = api::router();
+    let limit = rate_limit::layer(
+        state.config.server.rate_limit_per_minute,
+        state.config.server.trust_forwarded_for,
+    );
+    let api = match limit {
+        Some(limit) => api::router().layer(limit),
+        None => api::router(),
+    };
     let mut router = Router::new()
         .route("/healthz", get(system::healthz))
         .route("/api/openapi.json", get(api::openapi_json))

@@ -46,6 +46,8 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     config.server.bind = "127.0.0.1:0".into();
+    // One load generator on one address is not abuse.
+    config.server.rate_limit_per_minute = 0;
     config.bootstrap.admin_password = Some(PASSWORD.into());
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         config.database.url = Some(url);

@@ -60,6 +60,8 @@ impl TestApp {
             ..Config::default()
         };
         config.server.bind = "127.0.0.1:0".into();
+        // Every test client is 127.0.0.1; the limit has a test of its own.
+        config.server.rate_limit_per_minute = 0;
         config.bootstrap.admin_username = ADMIN.into();
         config.bootstrap.admin_password = Some(ADMIN_PASSWORD.into());
         let mut postgres = None;

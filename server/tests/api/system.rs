@@ -110,3 +110,31 @@ async fn count_done(app: &TestApp, n: usize) -> bool {
         .unwrap();
     done as usize >= n
 }
+
+#[tokio::test]
+async fn each_address_is_limited_per_minute() {
+    let app = TestApp::spawn_with(|c| c.server.rate_limit_per_minute = 5).await;
+    let client = app.anonymous();
+    for _ in 0..5 {
+        let _: SystemInfo = client.get("/api/v1/system/info").await.unwrap();
+    }
+    let response = client.raw(Method::GET, "/api/v1/system/info", None).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: shared::error::ApiError = response.json().await.unwrap();
+    assert_eq!(body.code, shared::error::ErrorCode::RateLimited);
+    assert_eq!(body.message, "请求过于频繁，请稍后再试");
+    // Webhooks are never limited away: WeChat Pay must get through.
+    let webhook = client
+        .raw(
+            Method::POST,
+            "/webhooks/wechatpay/transactions",
+            Some((b"{}".to_vec(), "application/json")),
+        )
+        .await;
+    assert_eq!(
+        webhook.status(),
+        StatusCode::UNAUTHORIZED,
+        "rejected for its missing signature, not for the rate"
+    );
+}
