@@ -1,9 +1,19 @@
 //! Business dates live in Asia/Shanghai: a camp's dates, "today" and check-in days.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
-pub const BUSINESS_TZ: Tz = chrono_tz::Asia::Shanghai;
+/// Asia/Shanghai, from the tz database (the server).
+#[cfg(feature = "tz")]
+pub const BUSINESS_TZ: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+/// In the browser: the same clock, without carrying the tz database in the wasm.
+#[cfg(not(feature = "tz"))]
+pub const BUSINESS_TZ: FixedOffset = BEIJING_OFFSET;
+
+/// China has kept UTC+8 all year since 1991 (a test checks this against the tz database).
+pub const BEIJING_OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
 /// The Beijing calendar date of an instant.
 pub fn business_date(at: DateTime<Utc>) -> NaiveDate {
@@ -45,6 +55,25 @@ mod tests {
             after.map(business_date),
             NaiveDate::from_ymd_opt(2026, 11, 27)
         );
+    }
+
+    #[cfg(feature = "tz")]
+    #[test]
+    fn the_fixed_offset_is_asia_shanghai() {
+        use chrono::Datelike;
+        // Every half year from 1992 to 2100, the two clocks read the same.
+        let mut at = Utc
+            .with_ymd_and_hms(1992, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default();
+        while at.year() < 2100 {
+            assert_eq!(
+                at.with_timezone(&BUSINESS_TZ).naive_local(),
+                at.with_timezone(&BEIJING_OFFSET).naive_local(),
+                "{at}"
+            );
+            at += chrono::Duration::days(182);
+        }
     }
 
     #[test]
