@@ -109,3 +109,15 @@ pub fn Pagination(page: RwSignal<u64>, total: Signal<u64>, page_size: u64) -> im
 pub fn datetime(at: chrono::DateTime<chrono::Utc>) -> String {
     shared::dates::format_beijing(at)
 }
+
+/// The `:id` of the current route (0 when missing or malformed: the API then answers "not found").
+pub fn use_id_param() -> impl Fn() -> i64 + Clone + Send + Sync + 'static {
+    let params = leptos_router::hooks::use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    }
+}

@@ -1,31 +1,17 @@
 //! PRD §4.2.1.3, overview tab: the camp's facts, its numbers and its H5 link.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::api::{CampDto, Me};
-use shared::client::ApiClient;
 use shared::money::format_fen;
 use shared::roles::Area;
 use shared::rules::requirement_label;
 
-use super::camps::status_tag;
+use super::camps::{status_tag, use_admin_camp};
 use super::members::MemberList;
 
 #[component]
 pub fn CampDetailPage() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
-    let camp = Resource::new(id, move |id| {
-        let client = client.clone();
-        async move { client.admin_camp(id).await }
-    });
+    let camp = use_admin_camp();
     view! {
         <Suspense fallback=|| view! { <div class="admin-loading">"加载中…"</div> }>
             {move || Suspend::new(async move {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use shared::api::{CampDto, CampRequest, CampStatus, StaffOption, SystemInfo, UploadKind};
 use shared::client::ApiClient;
 use shared::error::ApiError;
@@ -12,6 +12,7 @@ use shared::roles::Role;
 use shared::rules::{CAMP_INTRO_MAX, FrozenCampFields, html_text_len};
 use wasm_bindgen::JsCast;
 
+use super::camps::use_admin_camp;
 use crate::components::{FieldError, Message};
 
 #[component]
@@ -24,19 +25,7 @@ pub fn CampCreatePage() -> impl IntoView {
 
 #[component]
 pub fn CampEditPage() -> impl IntoView {
-    let client = expect_context::<ApiClient>();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
-    let camp = Resource::new(id, move |id| {
-        let client = client.clone();
-        async move { client.admin_camp(id).await }
-    });
+    let camp = use_admin_camp();
     view! {
         <leptos_meta::Title text="编辑训练营" />
         <Suspense fallback=|| view! { <div class="admin-loading">"加载中…"</div> }>

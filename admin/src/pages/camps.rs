@@ -9,7 +9,7 @@ use shared::money::format_fen;
 use shared::roles::Area;
 use shared::rules::requirement_label;
 
-use crate::components::{Dialog, Message, Pagination};
+use crate::components::{Dialog, Message, Pagination, use_id_param};
 
 const PAGE_SIZE: u64 = 20;
 
@@ -21,6 +21,15 @@ fn month_range(today: NaiveDate, months_back: u32) -> (Option<NaiveDate>, Option
         .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
         .and_then(|d| d.pred_opt());
     (first, last)
+}
+
+/// The camp named by the route's `:id`, as staff see it.
+pub fn use_admin_camp() -> Resource<Result<CampDto, shared::error::ApiError>> {
+    let client = expect_context::<ApiClient>();
+    Resource::new(use_id_param(), move |id| {
+        let client = client.clone();
+        async move { client.admin_camp(id).await }
+    })
 }
 
 pub fn status_tag(status: CampStatus) -> impl IntoView {

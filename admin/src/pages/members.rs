@@ -2,7 +2,7 @@
 //! detail with payment records and "标记进群".
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use shared::api::{
     CampListQuery, EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter, Me, OrderStatus,
 };
@@ -10,7 +10,7 @@ use shared::client::ApiClient;
 use shared::money::format_fen;
 use shared::roles::{Area, Scope};
 
-use crate::components::{Message, Pagination, datetime};
+use crate::components::{Message, Pagination, datetime, use_id_param};
 
 const PAGE_SIZE: u64 = 20;
 
@@ -247,16 +247,8 @@ pub fn MemberDetailPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
     let can_change = expect_context::<Me>().role.scope(Area::Members) == Scope::All;
     let message = Message::new();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
     let detail_client = client.clone();
-    let detail = Resource::new(id, move |id| {
+    let detail = Resource::new(use_id_param(), move |id| {
         let client = detail_client.clone();
         async move { client.enrollment(id).await }
     });
