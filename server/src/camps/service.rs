@@ -244,6 +244,16 @@ async fn to_dtos(
         .collect())
 }
 
+async fn to_dto(
+    db: &impl ConnectionTrait,
+    camp: camps::Model,
+    today: NaiveDate,
+    public_url: &str,
+) -> AppResult<CampDto> {
+    let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
+    dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
+}
+
 pub async fn list_admin(
     db: &impl ConnectionTrait,
     staff: &Staff,
@@ -299,8 +309,7 @@ pub async fn get_admin(
     public_url: &str,
 ) -> AppResult<CampDto> {
     let camp = find_visible(db, staff, Area::CampView, id).await?;
-    let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
-    dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
+    to_dto(db, camp, today, public_url).await
 }
 
 /// Everything about a request that needs the database: the uploads exist and
@@ -471,8 +480,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
-    dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
+    to_dto(db, camp, today, public_url).await
 }
 
 pub async fn update(
@@ -514,8 +522,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
-    dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
+    to_dto(db, camp, today, public_url).await
 }
 
 pub async fn delete(

@@ -179,6 +179,19 @@ fn check_signature(
     Ok(())
 }
 
+/// The simulator, once the merchant's request has passed its signature check.
+async fn authenticated(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Sim, Response> {
+    let sim = sim(state).await?;
+    check_signature(&sim, method, uri, headers, body)?;
+    Ok(sim)
+}
+
 fn random(len: usize) -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
@@ -195,13 +208,10 @@ async fn prepay(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let sim = match sim(&state).await {
+    let sim = match authenticated(&state, &method, &uri, &headers, &body).await {
         Ok(sim) => sim,
         Err(response) => return response,
     };
-    if let Err(response) = check_signature(&sim, &method, &uri, &headers, &body) {
-        return response;
-    }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "body is not JSON");
     };
@@ -338,13 +348,10 @@ async fn query(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let sim = match sim(&state).await {
+    let sim = match authenticated(&state, &method, &uri, &headers, b"").await {
         Ok(sim) => sim,
         Err(response) => return response,
     };
-    if let Err(response) = check_signature(&sim, &method, &uri, &headers, b"") {
-        return response;
-    }
     if q.mchid.as_deref() != Some(sim.config.mch_id.as_str()) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -376,13 +383,10 @@ async fn close(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let sim = match sim(&state).await {
+    let sim = match authenticated(&state, &method, &uri, &headers, &body).await {
         Ok(sim) => sim,
         Err(response) => return response,
     };
-    if let Err(response) = check_signature(&sim, &method, &uri, &headers, &body) {
-        return response;
-    }
     match orders::Entity::find_by_id(no).one(&state.db).await {
         Ok(Some(order)) if order.trade_state == "SUCCESS" => {
             error(StatusCode::BAD_REQUEST, "ORDER_PAID", "订单已支付")
