@@ -26,6 +26,7 @@ pub mod state;
 pub mod system;
 pub mod uploads;
 pub mod users;
+pub mod wechat_oauth;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -188,10 +189,10 @@ pub fn router(state: AppState) -> Router {
             post(payments::handlers::transaction_notification),
         )
         .route("/h5/m/{token}", get(payments::handlers::personal_link))
-        .route("/h5/wechat-auth", get(payments::handlers::wechat_auth))
+        .route("/h5/wechat-auth", get(wechat_oauth::handlers::wechat_auth))
         .route(
             "/h5/wechat-auth/callback",
-            get(payments::handlers::wechat_auth_callback),
+            get(wechat_oauth::handlers::wechat_auth_callback),
         )
         .merge(api.clone());
     if state.config.sandbox {

@@ -6,22 +6,22 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
-use serde::Deserialize;
 use shared::api::{MyEnrollment, OrderView, PayOptions, SignUpRequest, SignUpResponse};
 use shared::roles::Area;
 
-use super::member::{MEMBER_COOKIE, MemberToken, OPENID_COOKIE, cookie_value, set_cookie};
+use super::member::{MEMBER_COOKIE, MemberToken, set_cookie};
 use super::{gateway, service};
 use crate::audit::{self, Action, Target};
 use crate::auth::Staff;
 use crate::entity::payment_notifications;
 use crate::error::AppResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, ClientIp};
+use crate::extract::{ApiJson, ApiPath, ClientIp};
 use crate::integrations::wechat_pay::{
     DEFAULT_MAX_SKEW_SECS, Notification, SignatureHeaders, Transaction, decrypt_resource,
 };
 use crate::secrets;
 use crate::state::AppState;
+use crate::wechat_oauth;
 
 /// Which payment methods are offered.
 #[utoipa::path(get, path = "/api/v1/pay/options", tag = "enrollment", responses((status = 200, body = PayOptions)))]
@@ -30,13 +30,12 @@ pub async fn pay_options(
     headers: HeaderMap,
 ) -> AppResult<Json<PayOptions>> {
     Ok(Json(
-        service::pay_options(&state, openid(&state, &headers).is_some()).await?,
+        service::pay_options(
+            &state,
+            wechat_oauth::openid(&state, &headers).await.is_some(),
+        )
+        .await?,
     ))
-}
-
-fn openid(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    let sealed = cookie_value(headers, OPENID_COOKIE)?;
-    secrets::open_string(&state.keys.secrets, &sealed).ok()
 }
 
 /// Signs a member up for a camp and starts the deposit payment.
@@ -50,7 +49,7 @@ pub async fn sign_up(
     headers: HeaderMap,
     ApiJson(request): ApiJson<SignUpRequest>,
 ) -> AppResult<(HeaderMap, Json<SignUpResponse>)> {
-    let openid = openid(&state, &headers);
+    let openid = wechat_oauth::openid(&state, &headers).await;
     let (response, new_token) =
         service::sign_up(&state, camp_id, request, token, openid, &ip).await?;
     let cookies = new_token
@@ -135,99 +134,6 @@ pub async fn personal_link(
             .parse()
             .map_err(anyhow::Error::from)?,
     );
-    Ok((StatusCode::SEE_OTHER, headers).into_response())
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct OAuthStart {
-    /// Where to come back to (a path on this site).
-    #[serde(rename = "return")]
-    return_to: String,
-}
-
-fn safe_return(path: &str) -> String {
-    // Only our own pages: no scheme, no host, no protocol-relative `//`.
-    if path.starts_with('/') && !path.starts_with("//") {
-        path.to_owned()
-    } else {
-        "/h5".to_owned()
-    }
-}
-
-/// Sends a WeChat visitor through the official account's silent OAuth (snsapi_base) for the openid JSAPI payment needs.
-pub async fn wechat_auth(
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<OAuthStart>,
-) -> AppResult<Redirect> {
-    let gateway = gateway::current(&state).await?;
-    let base = if state.config.sandbox {
-        &state.self_url
-    } else {
-        &state.config.public_url
-    };
-    let callback = format!("{}/h5/wechat-auth/callback", base.trim_end_matches('/'));
-    let state_param = secrets::seal(
-        &state.keys.secrets,
-        safe_return(&query.return_to).as_bytes(),
-    )?;
-    let url = reqwest::Url::parse_with_params(
-        &gateway.oauth_authorize_url,
-        &[
-            ("appid", gateway.app_id.as_str()),
-            ("redirect_uri", callback.as_str()),
-            ("response_type", "code"),
-            ("scope", "snsapi_base"),
-            ("state", state_param.as_str()),
-        ],
-    )
-    .map_err(anyhow::Error::from)?;
-    Ok(Redirect::to(&format!("{url}#wechat_redirect")))
-}
-
-#[derive(Deserialize)]
-pub struct OAuthCallback {
-    code: String,
-    state: String,
-}
-
-#[derive(Deserialize)]
-struct AccessToken {
-    openid: Option<String>,
-    errmsg: Option<String>,
-}
-
-/// Exchanges the OAuth code for the openid and keeps it sealed in a cookie.
-pub async fn wechat_auth_callback(
-    State(state): State<AppState>,
-    ApiQuery(query): ApiQuery<OAuthCallback>,
-) -> AppResult<Response> {
-    let gateway = gateway::current(&state).await?;
-    let return_to = secrets::open_string(&state.keys.secrets, &query.state)
-        .map(|p| safe_return(&p))
-        .unwrap_or_else(|_| "/h5".into());
-    let url = reqwest::Url::parse_with_params(
-        &format!("{}/sns/oauth2/access_token", gateway.oauth_api_url),
-        &[
-            ("appid", gateway.app_id.as_str()),
-            ("secret", gateway.app_secret.as_str()),
-            ("code", query.code.as_str()),
-            ("grant_type", "authorization_code"),
-        ],
-    )
-    .map_err(anyhow::Error::from)?;
-    let answer: AccessToken = reqwest::get(url)
-        .await
-        .map_err(anyhow::Error::from)?
-        .json()
-        .await
-        .map_err(anyhow::Error::from)?;
-    let Some(openid) = answer.openid else {
-        tracing::warn!(error = ?answer.errmsg, "WeChat OAuth gave no openid");
-        return Ok(Redirect::to(&return_to).into_response());
-    };
-    let sealed = secrets::seal(&state.keys.secrets, openid.as_bytes())?;
-    let mut headers = set_cookie(OPENID_COOKIE, &sealed, state.config.server.secure_cookies);
-    headers.insert(LOCATION, return_to.parse().map_err(anyhow::Error::from)?);
     Ok((StatusCode::SEE_OTHER, headers).into_response())
 }
 

@@ -1,6 +1,6 @@
 //! The member's browser: a random token in an HttpOnly cookie (stored only as a
-//! SHA-256), bound to the enrollments it paid for or proved it owns; and the
-//! WeChat openid from the official-account OAuth step, sealed in a cookie.
+//! SHA-256), bound to the enrollments it paid for or proved it owns. (The
+//! WeChat openid cookie lives with the OAuth step, `crate::wechat_oauth`.)
 
 use axum::extract::FromRequestParts;
 use axum::http::header::SET_COOKIE;
@@ -15,7 +15,6 @@ use crate::error::AppError;
 pub use crate::extract::cookie_value;
 
 pub const MEMBER_COOKIE: &str = "camp_member";
-pub const OPENID_COOKIE: &str = "camp_openid";
 
 pub fn new_token() -> String {
     rand::rng()
