@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::{get, post};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
@@ -120,15 +121,18 @@ impl Application {
             .with_context(|| format!("binding {}", config.server.bind))?;
         let addr = listener.local_addr()?;
         let leptos = leptos_options(addr);
+        let self_url = format!("http://{addr}");
+        let keys = Arc::new(keys);
         let state = AppState {
+            sandbox: sandbox::SandboxState::new(db.clone(), keys.clone(), self_url.clone()),
             db,
             config: Arc::new(config),
-            keys: Arc::new(keys),
+            keys,
             jobs,
             leptos,
-            self_url: format!("http://{addr}"),
+            self_url,
+            instance: uuid::Uuid::new_v4().simple().to_string().into(),
             pay_gateway: Default::default(),
-            sandbox: Default::default(),
         };
         let router = router(state.clone());
         Ok(Self {
@@ -146,7 +150,8 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
-        let workers = jobs::start(self.state.clone(), async move {
+        let context = jobs::JobContext::from_ref(&self.state);
+        let workers = jobs::start(context, self.state.jobs.clone(), async move {
             let _ = jobs_stopped.await;
         })?;
         let service = self

@@ -1,5 +1,10 @@
 //! The one error shape of the JSON API: a stable machine code, a Chinese message
 //! for people, and per-field messages for forms.
+//!
+//! [`ErrorCode`] is the closed list of codes clients may match on (the apps and
+//! the tests match codes, never message text). A code, once shipped, keeps its
+//! snake_case name; add new ones freely, each with its default message here and
+//! its HTTP status in the server's `error::status_of`.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +33,16 @@ pub enum ErrorCode {
     Upstream,
     /// The server answered something the client could not understand.
     Transport,
+    /// The username is taken by another staff account (`details.fields.username`).
+    UsernameTaken,
+    /// The same 星球ID already has an enrollment in this camp (`details.fields.planet_id`).
+    AlreadyEnrolled,
+    /// A camp that has started cannot be deleted (PRD §4.2.1).
+    CampStarted,
+    /// A camp with enrollments cannot be deleted (PRD §4.2.1).
+    CampHasEnrollments,
+    /// The alert was already resolved by someone.
+    AlertResolved,
 }
 
 impl ErrorCode {
@@ -49,6 +64,11 @@ impl ErrorCode {
             Self::Internal => "服务器内部错误，请稍后再试",
             Self::Upstream => "支付服务暂时不可用，请稍后重试",
             Self::Transport => "网络异常，请检查网络后重试",
+            Self::UsernameTaken => "用户名已存在",
+            Self::AlreadyEnrolled => "该星球ID已报名本训练营",
+            Self::CampStarted => "训练营已开始，不能删除",
+            Self::CampHasEnrollments => "已有会员报名，不能删除该训练营",
+            Self::AlertResolved => "该提醒已处理",
         }
     }
 }
@@ -107,6 +127,17 @@ impl ApiError {
 
     pub fn field(name: &str, message: impl Into<String>) -> Self {
         Self::fields(FieldErrors::from([(name.to_owned(), message.into())]))
+    }
+
+    /// The same error (same code), naming the request field it is about in
+    /// `details.fields` so a form shows the message beside that field.
+    pub fn on_field(mut self, name: &str) -> Self {
+        let message = self.message.clone();
+        self.details
+            .get_or_insert_with(ErrorDetails::default)
+            .fields
+            .insert(name.to_owned(), message);
+        self
     }
 
     /// The message for one form field, if the server named it.

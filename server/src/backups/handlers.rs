@@ -42,5 +42,5 @@ pub async fn list_backups(
     staff: Staff,
 ) -> AppResult<Json<Vec<BackupDto>>> {
     staff.require(Area::SystemConfig)?;
-    Ok(Json(super::list(&state).await?))
+    Ok(Json(super::list(&state.config).await?))
 }

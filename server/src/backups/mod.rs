@@ -9,33 +9,35 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use shared::api::BackupDto;
 
 use crate::audit::{self, Action, Actor, Target};
+use crate::config::Config;
 use crate::entity::users;
-use crate::state::AppState;
 
 const PREFIX: &str = "camp-";
 
-pub fn dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("backups")
+pub fn dir(config: &Config) -> PathBuf {
+    config.data_dir.join("backups")
 }
 
 /// Takes one backup now. Running it twice makes two copies and prunes, so a
 /// redelivered job does no harm.
-pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<PathBuf> {
-    let dir = dir(state);
+pub async fn run(
+    db: &DatabaseConnection,
+    config: &Config,
+    requested_by: Option<i64>,
+) -> anyhow::Result<PathBuf> {
+    let dir = dir(config);
     tokio::fs::create_dir_all(&dir)
         .await
         .with_context(|| format!("creating {}", dir.display()))?;
     let stamp = Utc::now().format("%Y%m%d-%H%M%S-%3f");
-    let path = if state.config.is_sqlite() {
+    let path = if config.is_sqlite() {
         let path = dir.join(format!("{PREFIX}{stamp}.db"));
         let target = path.to_string_lossy().replace('\'', "''");
-        state
-            .db
-            .execute_unprepared(&format!("VACUUM INTO '{target}'"))
+        db.execute_unprepared(&format!("VACUUM INTO '{target}'"))
             .await
             .context("VACUUM INTO")?;
         path
@@ -45,7 +47,7 @@ pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<
             .arg("--no-owner")
             .arg("--file")
             .arg(&path)
-            .arg(state.config.database_url())
+            .arg(config.database_url())
             .output()
             .await
             .context("running pg_dump (install the PostgreSQL client)")?;
@@ -56,13 +58,13 @@ pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<
         );
         path
     };
-    prune(&dir, state.config.backup.keep).await?;
+    prune(&dir, config.backup.keep).await?;
 
     let actor = match requested_by {
         Some(id) => {
             use sea_orm::EntityTrait;
             let name = users::Entity::find_by_id(id)
-                .one(&state.db)
+                .one(db)
                 .await?
                 .map(|u| u.username)
                 .unwrap_or_default();
@@ -79,7 +81,7 @@ pub async fn run(state: &AppState, requested_by: Option<i64>) -> anyhow::Result<
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     audit::record(
-        &state.db,
+        db,
         &actor,
         Action::RunBackup,
         Target::system("数据库"),
@@ -124,8 +126,8 @@ async fn list_files(dir: &Path) -> anyhow::Result<Vec<(String, u64, DateTime<Utc
 }
 
 /// Backups on disk, newest first.
-pub async fn list(state: &AppState) -> anyhow::Result<Vec<BackupDto>> {
-    let mut files = list_files(&dir(state)).await?;
+pub async fn list(config: &Config) -> anyhow::Result<Vec<BackupDto>> {
+    let mut files = list_files(&dir(config)).await?;
     files.sort_by(|a, b| b.0.cmp(&a.0));
     Ok(files
         .into_iter()

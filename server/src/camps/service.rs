@@ -13,6 +13,7 @@ use shared::error::{ApiError, ErrorCode};
 use shared::roles::{Area, Role, Scope};
 use shared::rules::{FrozenCampFields, validate_camp};
 
+use super::CampError;
 use crate::audit::{self, Action, Actor, Target};
 use crate::auth::Staff;
 use crate::entity::{camp_staff, camps, enrollments, uploads, users};
@@ -124,7 +125,7 @@ async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<camps::Model> {
     camps::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("训练营"))
+        .ok_or_else(|| CampError::NotFound.into())
 }
 
 /// The camps a person may see in `area`: `None` means all of them.
@@ -159,7 +160,7 @@ pub async fn find_visible(
     if let Some(ids) = visible_camp_ids(db, staff, area).await?
         && !ids.contains(&id)
     {
-        return Err(AppError::not_found("训练营"));
+        return Err(CampError::NotFound.into());
     }
     find(db, id).await
 }
@@ -251,7 +252,7 @@ async fn to_dto(
     public_url: &str,
 ) -> AppResult<CampDto> {
     let mut dtos = to_dtos(db, vec![camp], today, public_url).await?;
-    dtos.pop().ok_or_else(|| AppError::not_found("训练营"))
+    dtos.pop().ok_or_else(|| CampError::NotFound.into())
 }
 
 pub async fn list_admin(
@@ -534,20 +535,14 @@ pub async fn delete(
     let txn = db.begin().await?;
     let camp = find(&txn, id).await?;
     if status(&camp, today) != CampStatus::NotStarted {
-        return Err(AppError::message(
-            ErrorCode::Conflict,
-            "训练营已开始，不能删除",
-        ));
+        return Err(CampError::Started.into());
     }
     let enrolled = enrollments::Entity::find()
         .filter(enrollments::Column::CampId.eq(id))
         .count(&txn)
         .await?;
     if enrolled > 0 {
-        return Err(AppError::message(
-            ErrorCode::Conflict,
-            "已有会员报名，不能删除该训练营",
-        ));
+        return Err(CampError::HasEnrollments.into());
     }
     camp_staff::Entity::delete_many()
         .filter(Condition::all().add(camp_staff::Column::CampId.eq(id)))

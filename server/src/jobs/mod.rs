@@ -4,6 +4,7 @@
 //! idempotent, since delivery is at least once.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,11 +12,14 @@ use apalis::prelude::*;
 use apalis_cron::{CronScheduler, Tick};
 use apalis_redis::RedisStorage;
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+use axum::extract::FromRef;
 use chrono_tz::Tz;
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::state::AppState;
+use crate::keys::Keys;
+use crate::payments::gateway::PayState;
 
 const BACKUP_QUEUE: &str = "backup_database";
 const POLL_QUEUE: &str = "poll_payments";
@@ -34,6 +38,30 @@ pub struct BackupDatabase {
 /// order already paid or closed is left alone.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PollPayments {}
+
+/// What a job reaches: narrower than the app's state (no HTTP, no UI), so jobs
+/// and the services they call stay free of the web layer.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: Arc<Keys>,
+    pub pay: PayState,
+    /// This process's id: names its workers.
+    pub instance: Arc<str>,
+}
+
+impl FromRef<JobContext> for PayState {
+    fn from_ref(ctx: &JobContext) -> Self {
+        ctx.pay.clone()
+    }
+}
+
+impl FromRef<JobContext> for DatabaseConnection {
+    fn from_ref(ctx: &JobContext) -> Self {
+        ctx.db.clone()
+    }
+}
 
 #[derive(Clone)]
 pub enum JobQueue {
@@ -157,8 +185,8 @@ async fn enqueue_scheduled_poll(tick: Tick<Tz>, queue: Data<JobQueue>) -> Result
     Ok(())
 }
 
-async fn run_backup(job: BackupDatabase, state: Data<AppState>) -> Result<(), BoxDynError> {
-    crate::backups::run(&state, job.requested_by)
+async fn run_backup(job: BackupDatabase, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    crate::backups::run(&ctx.db, &ctx.config, job.requested_by)
         .await
         .map_err(|e| {
             tracing::error!(error = ?e, "database backup failed");
@@ -167,8 +195,8 @@ async fn run_backup(job: BackupDatabase, state: Data<AppState>) -> Result<(), Bo
     Ok(())
 }
 
-async fn run_poll(_job: PollPayments, state: Data<AppState>) -> Result<(), BoxDynError> {
-    let report = crate::payments::service::poll_pending(&state)
+async fn run_poll(_job: PollPayments, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
+    let report = crate::payments::service::poll_pending(&*ctx)
         .await
         .map_err(|e| BoxDynError::from(e.to_string()))?;
     if report.paid + report.duplicates + report.closed + report.errors > 0 {
@@ -184,19 +212,20 @@ fn schedule(expression: &str, what: &str) -> anyhow::Result<cron::Schedule> {
 
 /// Starts the workers and the schedules; they stop when `shutdown` resolves.
 pub fn start(
-    state: AppState,
+    state: JobContext,
+    queue: JobQueue,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let backup_schedule = schedule(&state.config.backup.schedule, "CAMP__BACKUP__SCHEDULE")?;
     let poll_schedule = schedule(POLL_SCHEDULE, "the payment poll schedule")?;
     // Worker names must be unique among live workers, also across restarts within the heartbeat window.
-    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let instance = state.instance.clone();
     let monitor = Monitor::new();
 
     // A cron worker per schedule, each pushing one deduplicated job per tick.
     macro_rules! schedule_worker {
         ($monitor:expr, $name:expr, $schedule:expr, $enqueue:expr) => {{
-            let (name, schedule, queue) = ($name, $schedule, state.jobs.clone());
+            let (name, schedule, queue) = ($name, $schedule, queue.clone());
             $monitor.register(move |_| {
                 WorkerBuilder::new(name.as_str())
                     .backend(
@@ -234,7 +263,7 @@ pub fn start(
         enqueue_scheduled_poll
     );
     let (backup_name, poll_name) = (format!("backup-{instance}"), format!("poll-{instance}"));
-    let monitor = match state.jobs.clone() {
+    let monitor = match queue.clone() {
         JobQueue::Sqlite { backups, polls, .. } => {
             let monitor = job_worker!(monitor, backup_name, backups, run_backup);
             job_worker!(monitor, poll_name, polls, run_poll)

@@ -2,17 +2,23 @@
 //! opened, keys parsed, base URLs resolved (the built-in simulator in sandbox
 //! mode). Built once and rebuilt when the settings change, also on another
 //! instance (the settings row's timestamp says so).
+//!
+//! It needs only [`PayState`]; any state that can hand one out (`AppState` for
+//! handlers, `JobContext` for jobs) can call [`current`].
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 use shared::error::ErrorCode;
 
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::integrations::wechat_pay::{ClientConfig, MerchantKey, PlatformKeys, WechatPayClient};
+use crate::keys::Keys;
 use crate::secrets;
 use crate::settings::{self, wechat_pay::*};
-use crate::state::AppState;
 
 pub const NOTIFY_PATH: &str = "/webhooks/wechatpay/transactions";
 
@@ -41,8 +47,26 @@ impl GatewayCache {
     }
 }
 
+/// What building and caching the gateway needs: the settings row, the key that
+/// opens its secrets, the mode, and this process's address (the sandbox's).
+#[derive(Clone)]
+pub struct PayState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: Arc<Keys>,
+    pub self_url: String,
+    pub cache: GatewayCache,
+}
+
 /// Where WeChat Pay sends notifications for this deployment.
-pub fn notify_url(state: &AppState) -> String {
+pub fn notify_url<S>(state: &S) -> String
+where
+    PayState: FromRef<S>,
+{
+    notify_url_of(&PayState::from_ref(state))
+}
+
+fn notify_url_of(state: &PayState) -> String {
     let base = if state.config.sandbox {
         &state.self_url
     } else {
@@ -59,7 +83,7 @@ fn or_default(value: &str, sandbox_value: String, production: &str, sandbox: boo
     }
 }
 
-fn build(state: &AppState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> {
+fn build(state: &PayState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> {
     let key = &state.keys.secrets;
     let api_v3_key: [u8; 32] = secrets::open(key, &stored.api_v3_key_sealed)?
         .try_into()
@@ -83,7 +107,7 @@ fn build(state: &AppState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> 
     let client = WechatPayClient::new(ClientConfig {
         base_url,
         app_id: stored.app_id.clone(),
-        notify_url: notify_url(state),
+        notify_url: notify_url_of(state),
         merchant,
         platform: platform.clone(),
         wechatpay_serial_header: Some(stored.platform_public_key_id.clone()),
@@ -113,7 +137,11 @@ fn build(state: &AppState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> 
 }
 
 /// The configured gateway; a clear 503-style error when payment is not set up.
-pub async fn current(state: &AppState) -> AppResult<Arc<Gateway>> {
+pub async fn current<S>(state: &S) -> AppResult<Arc<Gateway>>
+where
+    PayState: FromRef<S>,
+{
+    let state = &PayState::from_ref(state);
     let Some((stored, updated_at)) = settings::load::<StoredWechatPay>(&state.db, KEY).await?
     else {
         return Err(AppError::message(
@@ -121,7 +149,7 @@ pub async fn current(state: &AppState) -> AppResult<Arc<Gateway>> {
             "微信支付尚未配置，请联系管理员",
         ));
     };
-    if let Some((at, gateway)) = state.pay_gateway.0.read().await.as_ref()
+    if let Some((at, gateway)) = state.cache.0.read().await.as_ref()
         && *at == updated_at
     {
         return Ok(gateway.clone());
@@ -130,6 +158,6 @@ pub async fn current(state: &AppState) -> AppResult<Arc<Gateway>> {
         tracing::error!(error = ?e, "WeChat Pay settings are unusable");
         AppError::message(ErrorCode::Upstream, "微信支付配置有误，请联系管理员")
     })?);
-    *state.pay_gateway.0.write().await = Some((updated_at, gateway.clone()));
+    *state.cache.0.write().await = Some((updated_at, gateway.clone()));
     Ok(gateway)
 }

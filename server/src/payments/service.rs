@@ -560,26 +560,28 @@ pub struct PollReport {
 
 /// The safety net for lost notifications (PRD §6.1.4): every order still open
 /// for a minute is queried; paid ones are recorded, expired ones closed.
-pub async fn poll_pending(state: &AppState) -> AppResult<PollReport> {
+pub async fn poll_pending<S>(state: &S) -> AppResult<PollReport>
+where
+    gateway::PayState: axum::extract::FromRef<S>,
+{
     let gateway = gateway::current(state).await?;
+    let db = &<gateway::PayState as axum::extract::FromRef<S>>::from_ref(state).db;
     let orders = payment_orders::Entity::find()
         .filter(payment_orders::Column::Status.eq(payment_orders::CREATED))
         .filter(payment_orders::Column::CreatedAt.lt(Utc::now() - Duration::seconds(60)))
         .order_by_asc(payment_orders::Column::Id)
         .limit(1000)
-        .all(&state.db)
+        .all(db)
         .await?;
     let mut report = PollReport::default();
     for order in &orders {
         report.checked += 1;
-        match reconcile(&state.db, &gateway, order, true).await {
+        match reconcile(db, &gateway, order, true).await {
             Ok(Some(PaidOutcome::Paid)) => report.paid += 1,
             Ok(Some(PaidOutcome::Duplicate)) => report.duplicates += 1,
             Ok(Some(PaidOutcome::AlreadyPaid)) => {}
             Ok(None) => {
-                let now = payment_orders::Entity::find_by_id(order.id)
-                    .one(&state.db)
-                    .await?;
+                let now = payment_orders::Entity::find_by_id(order.id).one(db).await?;
                 if now.is_some_and(|o| o.status == payment_orders::CLOSED) {
                     report.closed += 1;
                 }

@@ -7,8 +7,10 @@ pub mod wechat_pay;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::extract::FromRef;
+use sea_orm::DatabaseConnection;
 
-use crate::state::AppState;
+use crate::keys::Keys;
 
 /// What the WeChat Pay simulator does with the next payment notifications.
 #[derive(
@@ -41,17 +43,39 @@ pub struct Faults {
     pub delay_ms: u64,
 }
 
-#[derive(Clone, Default)]
+/// What the fakes reach: their own state, apart from the app's, so the sandbox
+/// depends on nothing of the server but the database, the keys that seal its
+/// settings, and the address it is served at.
+#[derive(Clone)]
 pub struct SandboxState {
+    pub db: DatabaseConnection,
+    pub keys: Arc<Keys>,
+    /// This process's own address (`http://ip:port`), where the fakes live.
+    pub self_url: String,
+    /// Shared by every clone: what the next notifications do.
     pub faults: Arc<Mutex<Faults>>,
 }
 
 impl SandboxState {
+    pub fn new(db: DatabaseConnection, keys: Arc<Keys>, self_url: String) -> Self {
+        Self {
+            db,
+            keys,
+            self_url,
+            faults: Arc::default(),
+        }
+    }
+
     pub fn faults(&self) -> Faults {
         self.faults.lock().map(|f| *f).unwrap_or_default()
     }
 }
 
-pub fn router() -> Router<AppState> {
+/// The fakes' routes, for any app state that can hand out a [`SandboxState`].
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    SandboxState: FromRef<S>,
+{
     wechat_pay::router()
 }

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::Faults;
+use super::{Faults, SandboxState};
 use crate::entity::sandbox_wechat_orders as orders;
 use crate::integrations::wechat_pay::keys::{private_key_from_pem, public_key_from_pem};
 use crate::integrations::wechat_pay::{
@@ -31,9 +31,12 @@ use crate::integrations::wechat_pay::{
 };
 use crate::secrets;
 use crate::settings::{self, wechat_pay::SANDBOX_KEY, wechat_pay::StoredSandbox};
-use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    SandboxState: FromRef<S>,
+{
     Router::new()
         .route(
             "/sandbox/wechatpay/v3/pay/transactions/{kind}",
@@ -68,7 +71,7 @@ struct Sim {
     app_secret: String,
 }
 
-async fn sim(state: &AppState) -> Result<Sim, Response> {
+async fn sim(state: &SandboxState) -> Result<Sim, Response> {
     let loaded = settings::load::<StoredSandbox>(&state.db, SANDBOX_KEY)
         .await
         .ok()
@@ -181,7 +184,7 @@ fn check_signature(
 
 /// The simulator, once the merchant's request has passed its signature check.
 async fn authenticated(
-    state: &AppState,
+    state: &SandboxState,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -201,7 +204,7 @@ fn random(len: usize) -> String {
 }
 
 async fn prepay(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(kind): Path<String>,
     method: Method,
     uri: Uri,
@@ -341,7 +344,7 @@ struct MchQuery {
 }
 
 async fn query(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(no): Path<String>,
     Query(q): Query<MchQuery>,
     method: Method,
@@ -376,7 +379,7 @@ async fn query(
 }
 
 async fn close(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(no): Path<String>,
     method: Method,
     uri: Uri,
@@ -426,7 +429,7 @@ a{{color:#576b95}}</style></head><body><div class="bar">微信支付沙箱 · �
 }
 
 /// The cashier a member sees after scanning or opening the payment link.
-async fn cashier(State(state): State<AppState>, Path(no): Path<String>) -> Response {
+async fn cashier(State(state): State<SandboxState>, Path(no): Path<String>) -> Response {
     let order = match orders::Entity::find_by_id(no.clone()).one(&state.db).await {
         Ok(Some(order)) => order,
         _ => return page("订单不存在", "<p>订单不存在</p>").into_response(),
@@ -454,7 +457,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// "确认支付": the order becomes paid here, the merchant hears of it by notification.
-async fn pay(State(state): State<AppState>, Path(no): Path<String>) -> Response {
+async fn pay(State(state): State<SandboxState>, Path(no): Path<String>) -> Response {
     let order = match orders::Entity::find_by_id(no.clone()).one(&state.db).await {
         Ok(Some(order)) if order.trade_state == "NOTPAY" => order,
         Ok(Some(_)) => {
@@ -476,13 +479,13 @@ async fn pay(State(state): State<AppState>, Path(no): Path<String>) -> Response 
             "storage failed",
         );
     };
-    let faults = state.sandbox.faults();
+    let faults = state.faults();
     tokio::spawn(deliver(state.clone(), order, faults));
     Redirect::to(&format!("/h5/orders/{no}")).into_response()
 }
 
 /// Sends the signed, encrypted TRANSACTION.SUCCESS notification per the fault mode.
-async fn deliver(state: AppState, order: orders::Model, faults: Faults) {
+async fn deliver(state: SandboxState, order: orders::Model, faults: Faults) {
     let times = match faults.notify {
         super::NotifyMode::Drop => 0,
         super::NotifyMode::Duplicate => 2,
@@ -498,7 +501,7 @@ async fn deliver(state: AppState, order: orders::Model, faults: Faults) {
     }
 }
 
-pub async fn notify(state: &AppState, order: &orders::Model) -> anyhow::Result<StatusCode> {
+pub async fn notify(state: &SandboxState, order: &orders::Model) -> anyhow::Result<StatusCode> {
     let sim = sim(state)
         .await
         .map_err(|_| anyhow::anyhow!("sandbox not initialised"))?;
@@ -544,20 +547,20 @@ pub async fn notify(state: &AppState, order: &orders::Model) -> anyhow::Result<S
     Ok(response.status())
 }
 
-async fn get_faults(State(state): State<AppState>) -> Json<Faults> {
-    Json(state.sandbox.faults())
+async fn get_faults(State(state): State<SandboxState>) -> Json<Faults> {
+    Json(state.faults())
 }
 
 /// Tells the simulator how to deliver the next notifications.
-async fn set_faults(State(state): State<AppState>, Json(faults): Json<Faults>) -> Json<Faults> {
-    if let Ok(mut current) = state.sandbox.faults.lock() {
+async fn set_faults(State(state): State<SandboxState>, Json(faults): Json<Faults>) -> Json<Faults> {
+    if let Ok(mut current) = state.faults.lock() {
         *current = faults;
     }
     Json(faults)
 }
 
 /// Sends an order's notification again (a late duplicate).
-async fn resend(State(state): State<AppState>, Path(no): Path<String>) -> Response {
+async fn resend(State(state): State<SandboxState>, Path(no): Path<String>) -> Response {
     match orders::Entity::find_by_id(no).one(&state.db).await {
         Ok(Some(order)) if order.trade_state == "SUCCESS" => match notify(&state, &order).await {
             Ok(status) => (
@@ -579,7 +582,10 @@ struct Authorize {
 }
 
 /// The silent snsapi_base authorisation: straight back with a code.
-async fn oauth_authorize(State(state): State<AppState>, Query(q): Query<Authorize>) -> Response {
+async fn oauth_authorize(
+    State(state): State<SandboxState>,
+    Query(q): Query<Authorize>,
+) -> Response {
     let Ok(sim) = sim(&state).await else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -606,7 +612,7 @@ struct TokenQuery {
     code: String,
 }
 
-async fn oauth_token(State(state): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
+async fn oauth_token(State(state): State<SandboxState>, Query(q): Query<TokenQuery>) -> Response {
     let Ok(sim) = sim(&state).await else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -120,7 +120,7 @@ async fn uploads_are_checked_by_content() {
         .await
         .unwrap_err();
     assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(err.error.message, "图片不能超过2MB");
+    assert_eq!(err.error.code, ErrorCode::PayloadTooLarge);
 
     let ok: UploadDto = admin
         .upload(UploadKind::Poster, png_bytes(), "application/octet-stream")
@@ -297,7 +297,7 @@ async fn started_camps_keep_their_core_fields_and_cannot_be_deleted() {
         .await
         .unwrap_err();
     assert_eq!(err.status, StatusCode::CONFLICT);
-    assert_eq!(err.error.message, "训练营已开始，不能删除");
+    assert_eq!(err.error.code, ErrorCode::CampStarted);
 
     let fresh: CampDto = admin
         .post_json(

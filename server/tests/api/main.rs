@@ -3,6 +3,7 @@
 
 mod auth;
 mod camps;
+mod errors;
 mod helpers;
 mod members;
 mod pages;
