@@ -115,7 +115,12 @@ async fn list_files(dir: &Path) -> anyhow::Result<Vec<(String, u64, DateTime<Utc
         if !name.starts_with(PREFIX) {
             continue;
         }
-        let meta = entry.metadata().await?;
+        // A backup pruned between the listing and this look is simply gone, not an error.
+        let meta = match entry.metadata().await {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        };
         let modified = meta
             .modified()
             .map(DateTime::<Utc>::from)
