@@ -72,11 +72,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/enrollments/{id}",
-            get(payments::handlers::my_enrollment),
+            get(enrollments::handlers::my_enrollment),
         )
         .route(
             "/api/v1/enrollments/{id}/group-qr",
-            get(payments::handlers::group_qr),
+            get(enrollments::handlers::group_qr),
         )
         .route(
             "/api/v1/admin/payments/poll",
@@ -150,8 +150,8 @@ pub fn router() -> Router<AppState> {
         payments::handlers::sign_up,
         payments::handlers::order,
         payments::handlers::order_qr,
-        payments::handlers::my_enrollment,
-        payments::handlers::group_qr,
+        enrollments::handlers::my_enrollment,
+        enrollments::handlers::group_qr,
         payments::handlers::poll_now,
         enrollments::handlers::list,
         enrollments::handlers::export,

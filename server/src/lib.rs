@@ -193,7 +193,7 @@ pub fn router(state: AppState) -> Router {
             payments::gateway::NOTIFY_PATH,
             post(payments::handlers::transaction_notification),
         )
-        .route("/h5/m/{token}", get(payments::handlers::personal_link))
+        .route("/h5/m/{token}", get(enrollments::handlers::personal_link))
         .route("/h5/wechat-auth", get(wechat_oauth::handlers::wechat_auth))
         .route(
             "/h5/wechat-auth/callback",

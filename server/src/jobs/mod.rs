@@ -196,7 +196,10 @@ async fn run_backup(job: BackupDatabase, ctx: Data<JobContext>) -> Result<(), Bo
 }
 
 async fn run_poll(_job: PollPayments, ctx: Data<JobContext>) -> Result<(), BoxDynError> {
-    let report = crate::payments::service::poll_pending(&*ctx)
+    let gateway = crate::payments::gateway::current(&*ctx)
+        .await
+        .map_err(|e| BoxDynError::from(e.to_string()))?;
+    let report = crate::payments::settlement::poll_pending(&ctx.db, &gateway)
         .await
         .map_err(|e| BoxDynError::from(e.to_string()))?;
     if report.paid + report.duplicates + report.closed + report.errors > 0 {

@@ -12,8 +12,8 @@ pub mod sign;
 pub use client::{ClientConfig, Clock, PrepayRequest, WechatPayClient, system_clock};
 pub use keys::{KeyPairPem, MerchantKey, PlatformKeys, generate_key_pair};
 pub use notify::{
-    EncryptedResource, Notification, Payer, TradeState, Transaction, TransactionAmount,
-    decrypt_resource, encrypt_resource,
+    CallbackError, CallbackKind, EncryptedResource, Notification, Payer, TradeState, Transaction,
+    TransactionAmount, VerifiedCallback, decrypt_resource, encrypt_resource, open_callback,
 };
 pub use sign::{
     AuthorizationFields, DEFAULT_MAX_SKEW_SECS, JsapiPayParams, SignatureHeaders,

@@ -5,9 +5,12 @@ use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use aes_gcm::{Aes256Gcm, Key};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::WechatPayError;
+use super::keys::PlatformKeys;
+use super::sign::SignatureHeaders;
 
 const ALGORITHM: &str = "AEAD_AES_256_GCM";
 
@@ -90,6 +93,97 @@ pub fn encrypt_resource(
         ciphertext: STANDARD.encode(ciphertext),
         associated_data: associated_data.to_owned(),
         nonce: nonce.to_owned(),
+    })
+}
+
+/// Which callbacks an endpoint takes: payment callbacks carry `TRANSACTION.*`
+/// events over a `transaction` resource, refund callbacks `REFUND.*` over `refund`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackKind {
+    /// e.g. `TRANSACTION.` — the `event_type` must start with it.
+    pub event_prefix: &'static str,
+    /// e.g. `transaction` — `resource.original_type` must equal it.
+    pub original_type: &'static str,
+}
+
+impl CallbackKind {
+    pub const TRANSACTION: Self = Self {
+        event_prefix: "TRANSACTION.",
+        original_type: "transaction",
+    };
+    pub const REFUND: Self = Self {
+        event_prefix: "REFUND.",
+        original_type: "refund",
+    };
+}
+
+/// A callback whose signature checked out, with its decrypted resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCallback<T> {
+    /// WeChat Pay's notification id (the same on every resend).
+    pub id: String,
+    pub event_type: String,
+    pub resource: T,
+}
+
+/// Why a callback was not accepted. The split matters to the caller: an
+/// unverified request may be anyone (store nothing of it, throttle its sender),
+/// a verified one is WeChat Pay's word (never throttle, always record).
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    /// Missing or bad signature headers, unknown serial, stale timestamp, wrong signature.
+    #[error("callback not verified: {0}")]
+    Unverified(WechatPayError),
+    /// Signed by WeChat Pay but not what this endpoint takes, or undecryptable
+    /// (e.g. the APIv3 key was changed) or unparsable.
+    #[error("verified callback unusable: {0}")]
+    Unusable(String),
+}
+
+/// Verify → decrypt → parse, the one way every WeChat Pay callback is read
+/// (payments now, refunds later). The signature and its timestamp (within
+/// `max_skew_secs` of `now_unix`) are checked before a byte of the body is
+/// parsed; then the envelope must be of `kind` and the resource must decrypt
+/// with the APIv3 key and parse as `T`.
+///
+/// # Errors
+/// [`CallbackError::Unverified`] before verification succeeds,
+/// [`CallbackError::Unusable`] after.
+pub fn open_callback<T: DeserializeOwned>(
+    platform: &PlatformKeys,
+    api_v3_key: &[u8; 32],
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now_unix: i64,
+    max_skew_secs: i64,
+    kind: CallbackKind,
+) -> Result<VerifiedCallback<T>, CallbackError> {
+    SignatureHeaders::from_headers(headers)
+        .and_then(|sig| platform.verify_signed(&sig, body, now_unix, max_skew_secs))
+        .map_err(CallbackError::Unverified)?;
+    let unusable = |e: String| CallbackError::Unusable(e);
+    let envelope: Notification =
+        serde_json::from_slice(body).map_err(|e| unusable(format!("envelope: {e}")))?;
+    if !envelope.event_type.starts_with(kind.event_prefix) {
+        return Err(unusable(format!(
+            "event_type {} is not {}*",
+            envelope.event_type, kind.event_prefix
+        )));
+    }
+    if envelope.resource.original_type != kind.original_type {
+        return Err(unusable(format!(
+            "original_type {} is not {}",
+            envelope.resource.original_type, kind.original_type
+        )));
+    }
+    let plain =
+        decrypt_resource(api_v3_key, &envelope.resource).map_err(|e| unusable(e.to_string()))?;
+    let resource =
+        serde_json::from_slice(&plain).map_err(|e| unusable(format!("resource: {e}")))?;
+    Ok(VerifiedCallback {
+        id: envelope.id,
+        event_type: envelope.event_type,
+        resource,
     })
 }
 
@@ -199,6 +293,47 @@ mod tests {
         assert_eq!(
             transaction.payer.map(|p| p.openid).as_deref(),
             Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn callbacks_open_only_when_signed_and_of_the_right_kind() -> anyhow::Result<()> {
+        let mut headers = http::HeaderMap::new();
+        let sig = notify_headers(NOTIFY_TIMESTAMP, PUB_KEY_ID)?;
+        for (name, value) in [
+            ("Wechatpay-Timestamp", &sig.timestamp),
+            ("Wechatpay-Nonce", &sig.nonce),
+            ("Wechatpay-Signature", &sig.signature),
+            ("Wechatpay-Serial", &sig.serial),
+        ] {
+            headers.insert(name, value.parse()?);
+        }
+        let platform = platform_keys()?;
+        let open = |body: &str, kind| {
+            open_callback::<Transaction>(
+                &platform,
+                API_V3_KEY,
+                &headers,
+                body.as_bytes(),
+                NOTIFY_TIMESTAMP,
+                DEFAULT_MAX_SKEW_SECS,
+                kind,
+            )
+        };
+        let opened = open(NOTIFY_BODY, CallbackKind::TRANSACTION)?;
+        assert_eq!(opened.id, "EV-2018022511223320873");
+        assert_eq!(opened.resource.out_trade_no, "CAMP202401010001");
+        let wrong_kind = open(NOTIFY_BODY, CallbackKind::REFUND);
+        assert!(
+            matches!(wrong_kind, Err(CallbackError::Unusable(_))),
+            "{wrong_kind:?}"
+        );
+        let tampered = NOTIFY_BODY.replacen("支付成功", "支付成功!", 1);
+        let forged = open(&tampered, CallbackKind::TRANSACTION);
+        assert!(
+            matches!(forged, Err(CallbackError::Unverified(_))),
+            "{forged:?}"
         );
         Ok(())
     }

@@ -1,0 +1,73 @@
+//! The member's order page: its status (checked with WeChat Pay while open) and
+//! how to pay it.
+
+use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use shared::api::{OrderStatus, OrderView, PayAction};
+
+use super::access::order_for_member;
+use super::gateway::Gateway;
+use super::settlement::reconcile;
+use super::signup::pay_action;
+use crate::entity::{camps, payment_orders};
+use crate::error::{AppError, AppResult};
+
+/// The order's status as the API shows it.
+pub fn status_of(order: &payment_orders::Model) -> OrderStatus {
+    match order.status.as_str() {
+        payment_orders::PAID => OrderStatus::Paid,
+        payment_orders::CLOSED => OrderStatus::Closed,
+        _ => OrderStatus::Created,
+    }
+}
+
+/// The member's order; an open one is checked with WeChat Pay so the page
+/// moves on even when the notification is late.
+///
+/// # Errors
+/// Not found unless this browser's token is bound to the order's enrollment.
+pub async fn order_view(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    gateway: &Gateway,
+    out_trade_no: &str,
+    token: Option<&str>,
+) -> AppResult<OrderView> {
+    let mut order = order_for_member(db, out_trade_no, token).await?;
+    if order.status == payment_orders::CREATED && order.pay_data.is_some() {
+        match reconcile(db, gateway, &order, false).await {
+            Ok(_) => order = order_for_member(db, out_trade_no, token).await?,
+            Err(e) => tracing::debug!(error = %e, "order query failed; showing the stored state"),
+        }
+    }
+    let camp = camps::Entity::find_by_id(order.camp_id).one(db).await?;
+    let status = status_of(&order);
+    let pay = if status == OrderStatus::Created {
+        pay_action(gateway, &order)?
+    } else {
+        None
+    };
+    Ok(OrderView {
+        out_trade_no: order.out_trade_no,
+        status,
+        enrollment_id: order.enrollment_id,
+        camp_id: order.camp_id,
+        camp_name: camp.map(|c| c.name).unwrap_or_default(),
+        amount_fen: order.amount_fen,
+        pay,
+    })
+}
+
+/// The `code_url` of an open Native order, for its QR code.
+pub async fn order_qr_text(
+    db: &impl ConnectionTrait,
+    gateway: &Gateway,
+    out_trade_no: &str,
+    token: Option<&str>,
+) -> AppResult<String> {
+    let order = order_for_member(db, out_trade_no, token).await?;
+    match pay_action(gateway, &order)? {
+        Some(PayAction::Native { code_url }) if order.status == payment_orders::CREATED => {
+            Ok(code_url)
+        }
+        _ => Err(AppError::not_found("支付二维码")),
+    }
+}

@@ -1,0 +1,350 @@
+//! Sign-up (PRD §4.1.2, §9.1): the enrollment for (camp, 星球ID), the browser's
+//! order stored before WeChat Pay is called, and the prepay answer kept so a
+//! returning member resumes the same order.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use shared::api::{
+    CampStatus, JsapiParams, PayAction, PayMethod, PayOptions, SignUpRequest, SignUpResponse,
+};
+use shared::dates::business_date;
+use shared::error::{ApiError, ErrorCode};
+
+use super::access::{bind_token, is_bound};
+use super::gateway::Gateway;
+use super::member::token_hash;
+use crate::camps;
+use crate::entity::{enrollments, payment_orders};
+use crate::error::{AppError, AppResult};
+use crate::integrations::wechat_pay::{PrepayRequest, WechatPayError, jsapi_pay_params, nonce};
+
+/// How long an order can be paid: WeChat's prepay_id lasts two hours.
+const ORDER_LIFETIME_HOURS: i64 = 2;
+
+/// A failed WeChat Pay call as the member sees it (the cause goes to the log).
+pub(super) fn upstream(e: WechatPayError) -> AppError {
+    tracing::warn!(error = %e, "WeChat Pay call failed");
+    AppError::message(ErrorCode::Upstream, "发起支付失败，请稍后重试")
+}
+
+/// `CP` + Beijing time to the second + 12 random letters and digits: unique, 28
+/// characters, within WeChat's 6–32 of `[0-9A-Za-z_-|*]`.
+fn new_out_trade_no(now: DateTime<Utc>) -> String {
+    let random: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect();
+    format!(
+        "CP{}{random}",
+        now.with_timezone(&shared::dates::BUSINESS_TZ)
+            .format("%y%m%d%H%M%S")
+    )
+}
+
+/// Which payment methods this browser is offered.
+pub fn pay_options(gateway: &Gateway, has_openid: bool) -> PayOptions {
+    PayOptions {
+        jsapi: gateway.jsapi_enabled,
+        h5: gateway.h5_enabled,
+        wechat_authorized: has_openid,
+    }
+}
+
+/// The enrollment for (camp, 星球ID), created if missing; concurrent sign-ups for
+/// the same ID meet at the unique index and share one row.
+async fn upsert_enrollment(
+    db: &impl ConnectionTrait,
+    camp_id: i64,
+    request: &SignUpRequest,
+) -> AppResult<enrollments::Model> {
+    let now = Utc::now();
+    let planet_id = request.planet_id.trim().to_owned();
+    enrollments::Entity::insert(enrollments::ActiveModel {
+        camp_id: Set(camp_id),
+        planet_id: Set(planet_id.clone()),
+        planet_nickname: Set(request.planet_nickname.trim().to_owned()),
+        wechat_nickname: Set(request.wechat_nickname.trim().to_owned()),
+        status: Set(enrollments::AWAITING_PAYMENT.to_owned()),
+        amount_fen: Set(0),
+        paid_order_id: Set(None),
+        paid_at: Set(None),
+        joined_group: Set(false),
+        joined_group_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([enrollments::Column::CampId, enrollments::Column::PlanetId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let enrollment = find_enrollment(db, camp_id, &planet_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("enrollment vanished"))?;
+    if enrollment.status != enrollments::PAID {
+        // The latest form wins while nothing is paid: the nicknames are what staff will match against.
+        enrollments::Entity::update_many()
+            .col_expr(
+                enrollments::Column::PlanetNickname,
+                Expr::value(request.planet_nickname.trim()),
+            )
+            .col_expr(
+                enrollments::Column::WechatNickname,
+                Expr::value(request.wechat_nickname.trim()),
+            )
+            .col_expr(enrollments::Column::UpdatedAt, Expr::value(now))
+            .filter(enrollments::Column::Id.eq(enrollment.id))
+            .filter(enrollments::Column::Status.ne(enrollments::PAID))
+            .exec(db)
+            .await?;
+    }
+    Ok(enrollment)
+}
+
+async fn find_enrollment(
+    db: &impl ConnectionTrait,
+    camp_id: i64,
+    planet_id: &str,
+) -> AppResult<Option<enrollments::Model>> {
+    Ok(enrollments::Entity::find()
+        .filter(enrollments::Column::CampId.eq(camp_id))
+        .filter(enrollments::Column::PlanetId.eq(planet_id))
+        .one(db)
+        .await?)
+}
+
+/// PRD §4.1.2 and §9.1. Returns the response and, for a browser without one,
+/// the new member token to set.
+pub async fn sign_up(
+    db: &impl ConnectionTrait,
+    gateway: &Gateway,
+    camp_id: i64,
+    request: SignUpRequest,
+    token: Option<String>,
+    openid: Option<String>,
+    client_ip: &str,
+) -> AppResult<(SignUpResponse, Option<String>)> {
+    let errors = shared::rules::validate_sign_up(
+        &request.planet_nickname,
+        &request.planet_id,
+        &request.wechat_nickname,
+    );
+    if !errors.is_empty() {
+        return Err(ApiError::fields(errors).into());
+    }
+    let today = business_date(Utc::now());
+    let camp = camps::service::get_public(db, camp_id, today).await?;
+    if camp.status == CampStatus::Ended {
+        return Err(AppError::message(
+            ErrorCode::Conflict,
+            "训练营已结束，报名已关闭",
+        ));
+    }
+    let new_token = token.is_none().then(super::member::new_token);
+    let token = token.or_else(|| new_token.clone()).unwrap_or_default();
+    let hash = token_hash(&token);
+
+    if let Some(existing) = find_enrollment(db, camp_id, request.planet_id.trim()).await?
+        && existing.status == enrollments::PAID
+    {
+        let owner = is_bound(db, Some(&token), existing.id).await?
+            || (existing.planet_nickname == request.planet_nickname.trim()
+                && existing.wechat_nickname == request.wechat_nickname.trim());
+        if !owner {
+            return Err(AppError::message(
+                ErrorCode::Conflict,
+                "该星球ID已报名。如是本人，请核对星球昵称和微信昵称后重试",
+            ));
+        }
+        bind_token(db, &hash, existing.id).await?;
+        return Ok((
+            SignUpResponse::AlreadyEnrolled {
+                enrollment_id: existing.id,
+            },
+            new_token,
+        ));
+    }
+
+    match request.pay_method {
+        PayMethod::Jsapi if !gateway.jsapi_enabled || openid.is_none() => {
+            return Err(AppError::message(
+                ErrorCode::BadRequest,
+                "请在微信中打开本页面后支付",
+            ));
+        }
+        PayMethod::H5 if !gateway.h5_enabled => {
+            return Err(AppError::message(
+                ErrorCode::BadRequest,
+                "暂不支持在此浏览器中支付，请在微信中打开",
+            ));
+        }
+        _ => {}
+    }
+
+    let enrollment = upsert_enrollment(db, camp_id, &request).await?;
+    bind_token(db, &hash, enrollment.id).await?;
+
+    // Coming back to the page resumes this browser's open order.
+    let now = Utc::now();
+    let open = payment_orders::Entity::find()
+        .filter(payment_orders::Column::EnrollmentId.eq(enrollment.id))
+        .filter(payment_orders::Column::MemberTokenHash.eq(hash.as_str()))
+        .filter(payment_orders::Column::Status.eq(payment_orders::CREATED))
+        .filter(payment_orders::Column::TradeType.eq(request.pay_method.as_str()))
+        .filter(payment_orders::Column::AmountFen.eq(camp.deposit_fen))
+        .filter(payment_orders::Column::ExpiresAt.gt(now + Duration::minutes(10)))
+        .filter(payment_orders::Column::PayData.is_not_null())
+        .order_by_desc(payment_orders::Column::Id)
+        .one(db)
+        .await?;
+    let order = match open {
+        Some(order) => order,
+        None => {
+            let order = payment_orders::ActiveModel {
+                out_trade_no: Set(new_out_trade_no(now)),
+                camp_id: Set(camp_id),
+                enrollment_id: Set(enrollment.id),
+                amount_fen: Set(camp.deposit_fen),
+                trade_type: Set(request.pay_method.as_str().to_owned()),
+                status: Set(payment_orders::CREATED.to_owned()),
+                member_token_hash: Set(hash.clone()),
+                pay_data: Set(None),
+                payer_openid: Set(openid.clone()),
+                transaction_id: Set(None),
+                paid_at: Set(None),
+                expires_at: Set(now + Duration::hours(ORDER_LIFETIME_HOURS)),
+                duplicate: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            let action = prepay(
+                gateway,
+                &order,
+                &camp.name,
+                request.pay_method,
+                openid.as_deref(),
+                client_ip,
+            )
+            .await?;
+            let mut row: payment_orders::ActiveModel = order.into();
+            row.pay_data = Set(Some(
+                serde_json::to_string(&action).map_err(anyhow::Error::from)?,
+            ));
+            row.updated_at = Set(Utc::now());
+            row.update(db).await?
+        }
+    };
+    let pay = pay_action(gateway, &order)?
+        .ok_or_else(|| anyhow::anyhow!("order {} has no pay data", order.out_trade_no))?;
+    Ok((
+        SignUpResponse::Pending {
+            enrollment_id: enrollment.id,
+            out_trade_no: order.out_trade_no,
+            pay,
+        },
+        new_token,
+    ))
+}
+
+/// What WeChat Pay's prepay answered, as stored (JSAPI keeps only its prepay_id).
+#[derive(Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum StoredPay {
+    Jsapi { prepay_id: String },
+    Native { code_url: String },
+    H5 { h5_url: String },
+}
+
+async fn prepay(
+    gateway: &Gateway,
+    order: &payment_orders::Model,
+    camp_name: &str,
+    method: PayMethod,
+    openid: Option<&str>,
+    client_ip: &str,
+) -> AppResult<StoredPay> {
+    let description: String = format!("训练营押金-{camp_name}").chars().take(60).collect();
+    let request = PrepayRequest {
+        description,
+        out_trade_no: order.out_trade_no.clone(),
+        amount_fen: order.amount_fen,
+        time_expire: Some(
+            order
+                .expires_at
+                .with_timezone(&shared::dates::BUSINESS_TZ)
+                .to_rfc3339(),
+        ),
+        attach: Some(format!("enrollment:{}", order.enrollment_id)),
+    };
+    Ok(match method {
+        PayMethod::Jsapi => StoredPay::Jsapi {
+            prepay_id: gateway
+                .client
+                .prepay_jsapi(&request, openid.unwrap_or_default())
+                .await
+                .map_err(upstream)?,
+        },
+        PayMethod::Native => StoredPay::Native {
+            code_url: gateway
+                .client
+                .prepay_native(&request)
+                .await
+                .map_err(upstream)?,
+        },
+        PayMethod::H5 => StoredPay::H5 {
+            h5_url: gateway
+                .client
+                .prepay_h5(&request, client_ip)
+                .await
+                .map_err(upstream)?,
+        },
+    })
+}
+
+/// The stored prepay answer as the H5 needs it; JSAPI parameters are signed afresh.
+pub(super) fn pay_action(
+    gateway: &Gateway,
+    order: &payment_orders::Model,
+) -> AppResult<Option<PayAction>> {
+    let Some(data) = order.pay_data.as_deref() else {
+        return Ok(None);
+    };
+    let stored: StoredPay = serde_json::from_str(data).map_err(anyhow::Error::from)?;
+    Ok(Some(match stored {
+        StoredPay::Native { code_url } => PayAction::Native { code_url },
+        StoredPay::H5 { h5_url } => PayAction::H5 { h5_url },
+        StoredPay::Jsapi { prepay_id } => {
+            let params = jsapi_pay_params(
+                &gateway.client.config().merchant,
+                &gateway.app_id,
+                &prepay_id,
+                Utc::now().timestamp(),
+                &nonce(),
+            )
+            .map_err(upstream)?;
+            PayAction::Jsapi {
+                params: JsapiParams {
+                    app_id: params.app_id,
+                    time_stamp: params.time_stamp,
+                    nonce_str: params.nonce_str,
+                    package: params.package,
+                    sign_type: params.sign_type,
+                    pay_sign: params.pay_sign,
+                },
+            }
+        }
+    }))
+}
