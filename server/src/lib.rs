@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use migrations::{Migrator, MigratorTrait};
@@ -191,7 +192,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(api::openapi_json))
         .route(
             payments::gateway::NOTIFY_PATH,
-            post(payments::handlers::transaction_notification),
+            post(payments::webhook::transaction_notification)
+                .layer(DefaultBodyLimit::max(payments::webhook::BODY_LIMIT)),
         )
         .route("/h5/m/{token}", get(enrollments::handlers::personal_link))
         .route("/h5/wechat-auth", get(wechat_oauth::handlers::wechat_auth))

@@ -412,6 +412,9 @@ pub enum SignUpResponse {
 pub enum OrderStatus {
     Created,
     Paid,
+    /// WeChat Pay says it was paid, but it could not count for the enrollment
+    /// (another merchant, another amount, an old price…): an admin decides.
+    NeedsReview,
     Closed,
 }
 
@@ -505,6 +508,8 @@ pub struct PaymentRecord {
     pub paid_at: Option<DateTime<Utc>>,
     pub transaction_id: Option<String>,
     pub duplicate: bool,
+    /// Why a paid order was not counted (status `needs_review`), for the admin.
+    pub review_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

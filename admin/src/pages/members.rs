@@ -296,6 +296,10 @@ pub fn MemberDetailPage() -> impl IntoView {
                                             let status = match (p.status, p.duplicate) {
                                                 (OrderStatus::Paid, true) => view! { <span class="el-tag el-tag-danger">"重复支付，待处理退款"</span> }.into_any(),
                                                 (OrderStatus::Paid, false) => view! { <span class="el-tag el-tag-success">"已支付"</span> }.into_any(),
+                                                (OrderStatus::NeedsReview, _) => view! {
+                                                    <span class="el-tag el-tag-danger">"已收款，待核对"</span>
+                                                    <p class="el-form-hint">{p.review_reason.clone().unwrap_or_default()}</p>
+                                                }.into_any(),
                                                 (OrderStatus::Closed, _) => view! { <span class="el-tag el-tag-info">"已关闭"</span> }.into_any(),
                                                 (OrderStatus::Created, _) => view! { <span class="el-tag el-tag-warning">"待支付"</span> }.into_any(),
                                             };

@@ -77,6 +77,13 @@ fn OrderBody(view: OrderView, refresh: impl Fn() + Send + Sync + Copy + 'static)
             </section>
         }
         .into_any(),
+        OrderStatus::NeedsReview => view! {
+            <section class="h5-panel h5-center">
+                <h2 class="h5-result-title">"已收到付款，待人工核对"</h2>
+                <p class="h5-hint-small">"这笔付款与订单信息不一致（例如押金已调整），工作人员核对后会联系你或原路退款。"</p>
+            </section>
+        }
+        .into_any(),
         OrderStatus::Closed => view! {
             <section class="h5-panel h5-center">
                 <h2 class="h5-result-title">"订单已关闭"</h2>

@@ -43,6 +43,8 @@ pub enum Action {
     DeleteCamp,
     RunBackup,
     DuplicatePayment,
+    PaymentReceived,
+    PaymentNeedsReview,
     PaymentRejected,
     PollPayments,
     MarkJoinedGroup,
@@ -50,7 +52,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -63,6 +65,8 @@ impl Action {
         Action::DeleteCamp,
         Action::RunBackup,
         Action::DuplicatePayment,
+        Action::PaymentReceived,
+        Action::PaymentNeedsReview,
         Action::PaymentRejected,
         Action::PollPayments,
         Action::MarkJoinedGroup,
@@ -83,6 +87,8 @@ impl Action {
             Action::DeleteCamp => "delete_camp",
             Action::RunBackup => "run_backup",
             Action::DuplicatePayment => "duplicate_payment",
+            Action::PaymentReceived => "payment_received",
+            Action::PaymentNeedsReview => "payment_needs_review",
             Action::PaymentRejected => "payment_rejected",
             Action::PollPayments => "poll_payments",
             Action::MarkJoinedGroup => "mark_joined_group",
@@ -104,6 +110,8 @@ impl Action {
             Action::DeleteCamp => "删除训练营",
             Action::RunBackup => "备份数据库",
             Action::DuplicatePayment => "重复支付",
+            Action::PaymentReceived => "收到押金",
+            Action::PaymentNeedsReview => "支付待核对",
             Action::PaymentRejected => "支付通知被拒绝",
             Action::PollPayments => "查询支付状态",
             Action::MarkJoinedGroup => "标记进群",

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use shared::api::{
     DEFAULT_PAGE_SIZE, EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter,
-    MAX_PAGE_SIZE, OrderStatus, Page, PaymentRecord,
+    MAX_PAGE_SIZE, Page, PaymentRecord,
 };
 use shared::roles::Area;
 
@@ -154,11 +154,7 @@ pub async fn detail(
         .into_iter()
         .map(|o| PaymentRecord {
             camp_name: row.camp_name.clone(),
-            status: match o.status.as_str() {
-                payment_orders::PAID => OrderStatus::Paid,
-                payment_orders::CLOSED => OrderStatus::Closed,
-                _ => OrderStatus::Created,
-            },
+            status: crate::payments::orders::status_of(&o),
             out_trade_no: o.out_trade_no,
             amount_fen: o.amount_fen,
             trade_type: o.trade_type,
@@ -166,6 +162,7 @@ pub async fn detail(
             paid_at: o.paid_at,
             transaction_id: o.transaction_id,
             duplicate: o.duplicate,
+            review_reason: o.review_reason,
         })
         .collect();
     Ok(EnrollmentDetail {

@@ -10,7 +10,14 @@ pub struct Model {
     pub out_trade_no: Option<String>,
     pub outcome: String,
     pub detail: String,
+    /// The raw body sealed under the master key; empty for an unverified
+    /// request, of which only the digest, size and source are kept.
     pub body_sealed: String,
+    pub source_address: Option<String>,
+    /// Hex SHA-256 of the body.
+    pub body_sha256: Option<String>,
+    /// Bytes.
+    pub body_size: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,22 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub expires_at: DateTimeUtc,
     pub duplicate: bool,
+    /// The AppID and merchant the order was created under: a notification is
+    /// checked against these, not the settings of the moment. `None` on orders
+    /// older than the columns (checked against the current settings).
+    pub app_id: Option<String>,
+    pub mch_id: Option<String>,
+    /// The names typed on this order's sign-up form; the enrollment takes them
+    /// when this order is the one paid.
+    pub planet_nickname: Option<String>,
+    pub wechat_nickname: Option<String>,
+    /// Set on a paid order whose payment could not be applied (another merchant,
+    /// another amount, an old price, a refunded state): the money is WeChat's
+    /// word and was accepted, the enrollment was not counted; an admin decides
+    /// (later a refund item).
+    pub review_reason: Option<String>,
+    /// When WeChat Pay was last asked about the order for the member's page.
+    pub queried_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,27 +1,18 @@
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, TransactionTrait};
 use shared::api::{OrderView, PayOptions, SignUpRequest, SignUpResponse};
-use shared::error::ErrorCode;
 use shared::roles::Area;
 
 use super::member::{MEMBER_COOKIE, MemberToken, set_cookie};
-use super::settlement::{self, PaidOutcome, PollReport};
+use super::settlement::{self, PollReport};
 use super::{gateway, orders, signup};
 use crate::audit::{self, Action, Target};
 use crate::auth::Staff;
-use crate::entity::payment_notifications;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiPath, ClientIp};
-use crate::integrations::wechat_pay::{
-    CallbackError, CallbackKind, DEFAULT_MAX_SKEW_SECS, Transaction, open_callback,
-};
-use crate::secrets;
 use crate::state::AppState;
 use crate::wechat_oauth;
 
@@ -111,164 +102,4 @@ pub async fn poll_now(State(state): State<AppState>, staff: Staff) -> AppResult<
     )
     .await?;
     Ok(Json(report))
-}
-
-fn fail(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        Json(serde_json::json!({ "code": "FAIL", "message": message })),
-    )
-        .into_response()
-}
-
-/// One line in the notification log, written in the caller's transaction.
-async fn log_notification(
-    db: &impl ConnectionTrait,
-    sealing_key: &[u8; 32],
-    notification_id: Option<String>,
-    out_trade_no: Option<String>,
-    outcome: &str,
-    detail: String,
-    body: &[u8],
-) -> AppResult<()> {
-    let sealed = secrets::seal(sealing_key, body)?;
-    payment_notifications::ActiveModel {
-        received_at: Set(Utc::now()),
-        notification_id: Set(notification_id),
-        out_trade_no: Set(out_trade_no),
-        outcome: Set(outcome.to_owned()),
-        detail: Set(detail),
-        body_sealed: Set(sealed),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-/// WeChat Pay's payment notification. The signature and its timestamp are
-/// checked before the body is trusted (`open_callback`); then the transaction
-/// is applied once, and its log line written, in one database transaction.
-/// 204 means "received, don't resend".
-pub async fn transaction_notification(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let gateway = match gateway::current(&state).await {
-        Ok(gateway) => gateway,
-        Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE, "payment not configured"),
-    };
-    let opened = open_callback::<Transaction>(
-        &gateway.platform,
-        &gateway.api_v3_key,
-        &headers,
-        &body,
-        Utc::now().timestamp(),
-        DEFAULT_MAX_SKEW_SECS,
-        CallbackKind::TRANSACTION,
-    );
-    let callback = match opened {
-        Ok(callback) => callback,
-        Err(CallbackError::Unverified(e)) => {
-            tracing::warn!(error = %e, "rejected a payment notification");
-            let key = &state.keys.secrets;
-            let _ = log_notification(
-                &state.db,
-                key,
-                None,
-                None,
-                "rejected_signature",
-                e.to_string(),
-                &body,
-            )
-            .await;
-            let _ = audit::record(
-                &state.db,
-                &crate::audit::Actor::system(),
-                Action::PaymentRejected,
-                Target::system("支付通知"),
-                format!("签名校验失败：{e}"),
-            )
-            .await;
-            return fail(StatusCode::UNAUTHORIZED, "signature verification failed");
-        }
-        Err(CallbackError::Unusable(e)) => {
-            let key = &state.keys.secrets;
-            let _ =
-                log_notification(&state.db, key, None, None, "rejected_payload", e, &body).await;
-            return fail(StatusCode::BAD_REQUEST, "undecryptable resource");
-        }
-    };
-    match apply_notification(&state, &gateway, &callback.id, &callback.resource, &body).await {
-        Ok(response) => response,
-        Err(e) => {
-            // Our own failure: ask WeChat Pay to send it again later.
-            tracing::error!(error = %e, "could not apply a payment notification");
-            let _ = log_notification(
-                &state.db,
-                &state.keys.secrets,
-                Some(callback.id),
-                Some(callback.resource.out_trade_no),
-                "error",
-                e.to_string(),
-                &body,
-            )
-            .await;
-            fail(StatusCode::INTERNAL_SERVER_ERROR, "temporary failure")
-        }
-    }
-}
-
-/// Applies a verified transaction and logs it, in one database transaction.
-async fn apply_notification(
-    state: &AppState,
-    gateway: &gateway::Gateway,
-    id: &str,
-    tx: &Transaction,
-    body: &[u8],
-) -> AppResult<Response> {
-    let txn = state.db.begin().await?;
-    let outcome = match settlement::mark_paid(&txn, gateway, tx).await {
-        Ok(outcome) => Some(outcome),
-        Err(AppError::Api(e)) if e.code == ErrorCode::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    let (label, response) = match &outcome {
-        Some(PaidOutcome::Paid) => ("paid", StatusCode::NO_CONTENT.into_response()),
-        Some(PaidOutcome::AlreadyPaid) => ("already_paid", StatusCode::NO_CONTENT.into_response()),
-        Some(PaidOutcome::Duplicate) => ("duplicate", StatusCode::NO_CONTENT.into_response()),
-        Some(PaidOutcome::Rejected(_)) => (
-            "rejected_mismatch",
-            fail(
-                StatusCode::BAD_REQUEST,
-                "transaction does not match the order",
-            ),
-        ),
-        None => (
-            "unknown_order",
-            fail(StatusCode::NOT_FOUND, "order not found"),
-        ),
-    };
-    let detail = match &outcome {
-        Some(PaidOutcome::Rejected(reason)) => reason.clone(),
-        None => "订单不存在".to_owned(),
-        Some(_) => format!(
-            "{} {}",
-            tx.trade_state,
-            tx.amount.as_ref().map(|a| a.total).unwrap_or_default()
-        ),
-    };
-    log_notification(
-        &txn,
-        &state.keys.secrets,
-        Some(id.to_owned()),
-        Some(tx.out_trade_no.clone()),
-        label,
-        detail,
-        body,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(response)
 }

@@ -14,7 +14,8 @@
 //! - `access`: which browser may see which enrollment and order;
 //! - `member`: the member token and openid cookies;
 //! - `gateway`: the configured WeChat Pay client;
-//! - `handlers`: the HTTP edge, including the payment notification webhook.
+//! - `handlers`: the member and staff HTTP edge;
+//! - `webhook`: WeChat Pay's payment notification.
 
 pub mod access;
 pub mod gateway;
@@ -23,3 +24,4 @@ pub mod member;
 pub mod orders;
 pub mod settlement;
 pub mod signup;
+pub mod webhook;

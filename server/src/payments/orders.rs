@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 /// The order's status as the API shows it.
 pub fn status_of(order: &payment_orders::Model) -> OrderStatus {
     match order.status.as_str() {
+        payment_orders::PAID if order.review_reason.is_some() => OrderStatus::NeedsReview,
         payment_orders::PAID => OrderStatus::Paid,
         payment_orders::CLOSED => OrderStatus::Closed,
         _ => OrderStatus::Created,

@@ -13,11 +13,13 @@ use serde::Serialize;
 use super::gateway::Gateway;
 use super::signup::upstream;
 use crate::audit::{self, Action, Actor, Target};
-use crate::entity::{enrollments, payment_orders};
-use crate::error::{AppError, AppResult};
+use crate::entity::{camps, enrollments, payment_orders};
+use crate::error::AppResult;
 use crate::integrations::wechat_pay::{TradeState, Transaction, WechatPayError};
 
-/// What applying a verified transaction did.
+/// What applying a verified transaction did. Every outcome is final for WeChat
+/// Pay (the notification is answered 204): money it says was paid is never
+/// bounced, only recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaidOutcome {
     Paid,
@@ -25,8 +27,12 @@ pub enum PaidOutcome {
     AlreadyPaid,
     /// The enrollment was already paid by another order: flagged for a refund decision.
     Duplicate,
-    /// The transaction does not fit the order (merchant, state, amount): nothing applied, reason audited.
-    Rejected(String),
+    /// Paid, but it cannot count (another merchant or AppID, another amount, an
+    /// old price, a refunded state, an unknown order): the order is paid with
+    /// this reason for an admin, the enrollment untouched.
+    NeedsReview(String),
+    /// A state in which no money moved (NOTPAY, CLOSED, …): nothing to apply.
+    NotPaid,
 }
 
 /// Takes the order's row lock for the rest of the transaction, so that a
@@ -46,53 +52,107 @@ async fn lock_order(txn: &impl ConnectionTrait, out_trade_no: &str) -> AppResult
     Ok(())
 }
 
-/// Marks an order paid from a verified transaction (notification or query),
-/// with its audit row, in the caller's transaction. Exactly once: the order
-/// lock and the conditional updates make a second delivery, a racing query or
-/// a second instance a no-op.
+/// The one place a payment that needs a person is announced, in the
+/// transaction that records it: the audit row admins see, and the outbox event
+/// (a refund item to decide) once the outbox exists.
+async fn announce_for_review(
+    txn: &impl ConnectionTrait,
+    action: Action,
+    target: Target,
+    details: String,
+) -> AppResult<()> {
+    audit::record(txn, &Actor::system(), action, target, details).await?;
+    Ok(())
+}
+
+/// Why a verified payment cannot count for its order, if it cannot (PRD §9.1:
+/// the amount must equal the camp's deposit; the merchant and AppID must be the
+/// order's own). `deposit_fen` is the camp's deposit now.
+fn review_reason(
+    order: &payment_orders::Model,
+    gateway: &Gateway,
+    tx: &Transaction,
+    deposit_fen: Option<i64>,
+) -> Option<String> {
+    let mut reasons = Vec::new();
+    let app_id = order.app_id.as_deref().unwrap_or(&gateway.app_id);
+    let mch_id = order.mch_id.as_deref().unwrap_or(&gateway.mch_id);
+    if tx.appid != app_id || tx.mchid != mch_id {
+        reasons.push(format!(
+            "商户号或应用ID与订单不符：通知 {} / {}，订单 {mch_id} / {app_id}",
+            tx.mchid, tx.appid
+        ));
+    }
+    if tx.state() != TradeState::Success {
+        reasons.push(format!("交易状态为 {}", tx.trade_state));
+    }
+    let paid = tx.amount.as_ref().map(|a| a.total);
+    if paid != Some(order.amount_fen) || tx.amount.as_ref().is_some_and(|a| a.currency != "CNY") {
+        reasons.push(format!(
+            "金额不符：实付 {}，订单 {}",
+            paid.map_or_else(|| "未知".to_owned(), shared::money::format_fen),
+            shared::money::format_fen(order.amount_fen)
+        ));
+    } else if let Some(deposit) = deposit_fen
+        && deposit != order.amount_fen
+    {
+        reasons.push(format!(
+            "按旧押金 {} 支付，训练营押金现为 {}",
+            shared::money::format_fen(order.amount_fen),
+            shared::money::format_fen(deposit)
+        ));
+    }
+    (!reasons.is_empty()).then(|| reasons.join("；"))
+}
+
+/// Applies a verified transaction (notification or query) to its order, with
+/// its audit row, in the caller's transaction. Exactly once: the order lock and
+/// the conditional updates make a second delivery, a racing query or a second
+/// instance a no-op. What cannot count is recorded as paid-needs-review, never
+/// refused (issue 6 item 2).
 ///
 /// # Errors
-/// Not found for an unknown `out_trade_no`; database errors.
+/// Database errors only.
 pub async fn mark_paid(
     txn: &impl ConnectionTrait,
     gateway: &Gateway,
     tx: &Transaction,
 ) -> AppResult<PaidOutcome> {
+    if !matches!(tx.state(), TradeState::Success | TradeState::Refund) {
+        return Ok(PaidOutcome::NotPaid);
+    }
     lock_order(txn, &tx.out_trade_no).await?;
-    let order = payment_orders::Entity::find()
+    let Some(order) = payment_orders::Entity::find()
         .filter(payment_orders::Column::OutTradeNo.eq(tx.out_trade_no.as_str()))
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::not_found("订单"))?;
-    if order.status == payment_orders::PAID {
-        return Ok(PaidOutcome::AlreadyPaid);
-    }
-    let amount = tx.amount.as_ref().map(|a| a.total);
-    let mismatch = if tx.mchid != gateway.mch_id || tx.appid != gateway.app_id {
-        Some(format!("商户号或应用ID不符：{} / {}", tx.mchid, tx.appid))
-    } else if tx.state() != TradeState::Success {
-        Some(format!("交易状态为 {}", tx.trade_state))
-    } else if amount != Some(order.amount_fen)
-        || tx.amount.as_ref().is_some_and(|a| a.currency != "CNY")
-    {
-        Some(format!(
-            "金额不符：通知 {:?} 分，订单 {} 分",
-            amount, order.amount_fen
-        ))
-    } else {
-        None
-    };
-    if let Some(reason) = mismatch {
-        audit::record(
+    else {
+        let reason = format!(
+            "未知订单号 {}：微信支付交易号 {}，金额 {}，商户号 {}",
+            tx.out_trade_no,
+            tx.transaction_id.as_deref().unwrap_or("-"),
+            tx.amount
+                .as_ref()
+                .map_or_else(|| "未知".to_owned(), |a| shared::money::format_fen(a.total)),
+            tx.mchid
+        );
+        announce_for_review(
             txn,
-            &Actor::system(),
-            Action::PaymentRejected,
-            Target::order(order.id, &order.out_trade_no),
+            Action::PaymentNeedsReview,
+            Target::system(&tx.out_trade_no),
             reason.clone(),
         )
         .await?;
-        return Ok(PaidOutcome::Rejected(reason));
+        return Ok(PaidOutcome::NeedsReview(reason));
+    };
+    if order.status == payment_orders::PAID {
+        return Ok(PaidOutcome::AlreadyPaid);
     }
+    let deposit_fen = camps::Entity::find_by_id(order.camp_id)
+        .one(txn)
+        .await?
+        .map(|c| c.deposit_fen);
+    let review = review_reason(&order, gateway, tx, deposit_fen);
 
     let paid_at = tx
         .success_time
@@ -111,6 +171,10 @@ pub async fn mark_paid(
         )
         .col_expr(payment_orders::Column::PaidAt, Expr::value(paid_at))
         .col_expr(payment_orders::Column::PayerOpenid, Expr::value(openid))
+        .col_expr(
+            payment_orders::Column::ReviewReason,
+            Expr::value(review.clone()),
+        )
         .col_expr(payment_orders::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(payment_orders::Column::Id.eq(order.id))
         .filter(payment_orders::Column::Status.ne(payment_orders::PAID))
@@ -119,7 +183,18 @@ pub async fn mark_paid(
     if updated.rows_affected == 0 {
         return Ok(PaidOutcome::AlreadyPaid);
     }
-    let enrolled = enrollments::Entity::update_many()
+    if let Some(reason) = review {
+        announce_for_review(
+            txn,
+            Action::PaymentNeedsReview,
+            Target::order(order.id, &order.out_trade_no),
+            format!("已收款但未计入报名，请核对后决定是否退款：{reason}"),
+        )
+        .await?;
+        return Ok(PaidOutcome::NeedsReview(reason));
+    }
+
+    let mut enrolled = enrollments::Entity::update_many()
         .col_expr(enrollments::Column::Status, Expr::value(enrollments::PAID))
         .col_expr(enrollments::Column::PaidOrderId, Expr::value(order.id))
         .col_expr(enrollments::Column::PaidAt, Expr::value(paid_at))
@@ -127,17 +202,22 @@ pub async fn mark_paid(
             enrollments::Column::AmountFen,
             Expr::value(order.amount_fen),
         )
-        .col_expr(enrollments::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(enrollments::Column::UpdatedAt, Expr::value(Utc::now()));
+    // The record keeps the names of the order that was paid (issue 6 item 5).
+    if let (Some(planet), Some(wechat)) = (&order.planet_nickname, &order.wechat_nickname) {
+        enrolled = enrolled
+            .col_expr(
+                enrollments::Column::PlanetNickname,
+                Expr::value(planet.clone()),
+            )
+            .col_expr(
+                enrollments::Column::WechatNickname,
+                Expr::value(wechat.clone()),
+            );
+    }
+    let enrolled = enrolled
         .filter(enrollments::Column::Id.eq(order.enrollment_id))
         .filter(enrollments::Column::Status.ne(enrollments::PAID))
-        .exec(txn)
-        .await?;
-    if enrolled.rows_affected == 1 {
-        return Ok(PaidOutcome::Paid);
-    }
-    payment_orders::Entity::update_many()
-        .col_expr(payment_orders::Column::Duplicate, Expr::value(true))
-        .filter(payment_orders::Column::Id.eq(order.id))
         .exec(txn)
         .await?;
     let enrollment = enrollments::Entity::find_by_id(order.enrollment_id)
@@ -146,14 +226,33 @@ pub async fn mark_paid(
     let who = enrollment
         .map(|e| format!("{}（星球ID {}）", e.planet_nickname, e.planet_id))
         .unwrap_or_default();
+    if enrolled.rows_affected == 1 {
+        audit::record(
+            txn,
+            &Actor::system(),
+            Action::PaymentReceived,
+            Target::enrollment(order.enrollment_id, &who),
+            format!(
+                "收到押金 {}，订单号 {}",
+                shared::money::format_fen(order.amount_fen),
+                order.out_trade_no
+            ),
+        )
+        .await?;
+        return Ok(PaidOutcome::Paid);
+    }
+    payment_orders::Entity::update_many()
+        .col_expr(payment_orders::Column::Duplicate, Expr::value(true))
+        .filter(payment_orders::Column::Id.eq(order.id))
+        .exec(txn)
+        .await?;
     let details = format!(
         "{who} 已报名后再次支付 {}，订单号 {}，请决定是否退款",
         shared::money::format_fen(order.amount_fen),
         order.out_trade_no
     );
-    audit::record(
+    announce_for_review(
         txn,
-        &Actor::system(),
         Action::DuplicatePayment,
         Target::enrollment(order.enrollment_id, &who),
         details,
@@ -185,7 +284,9 @@ pub async fn reconcile(
     let expired = order.expires_at <= Utc::now();
     match gateway.client.query_order(&order.out_trade_no).await {
         Ok(tx) => match tx.state() {
-            TradeState::Success => Ok(Some(mark_paid_now(db, gateway, &tx).await?)),
+            TradeState::Success | TradeState::Refund => {
+                Ok(Some(mark_paid_now(db, gateway, &tx).await?))
+            }
             TradeState::Closed | TradeState::Revoked => {
                 set_closed(db, order.id).await?;
                 Ok(None)
@@ -229,6 +330,8 @@ pub struct PollReport {
     pub checked: u32,
     pub paid: u32,
     pub duplicates: u32,
+    /// Paid, but not counted: see the order's review reason.
+    pub needs_review: u32,
     pub closed: u32,
     pub errors: u32,
 }
@@ -253,7 +356,8 @@ pub async fn poll_pending(
             Ok(Some(PaidOutcome::Paid)) => report.paid += 1,
             Ok(Some(PaidOutcome::Duplicate)) => report.duplicates += 1,
             Ok(Some(PaidOutcome::AlreadyPaid)) => {}
-            Ok(Some(PaidOutcome::Rejected(_))) => report.errors += 1,
+            Ok(Some(PaidOutcome::NeedsReview(_))) => report.needs_review += 1,
+            Ok(Some(PaidOutcome::NotPaid)) => {}
             Ok(None) => {
                 let now = payment_orders::Entity::find_by_id(order.id).one(db).await?;
                 if now.is_some_and(|o| o.status == payment_orders::CLOSED) {

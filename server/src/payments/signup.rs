@@ -224,6 +224,12 @@ pub async fn sign_up(
                 paid_at: Set(None),
                 expires_at: Set(now + Duration::hours(ORDER_LIFETIME_HOURS)),
                 duplicate: Set(false),
+                app_id: Set(Some(gateway.app_id.clone())),
+                mch_id: Set(Some(gateway.mch_id.clone())),
+                planet_nickname: Set(Some(request.planet_nickname.trim().to_owned())),
+                wechat_nickname: Set(Some(request.wechat_nickname.trim().to_owned())),
+                review_reason: Set(None),
+                queried_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

@@ -364,6 +364,24 @@ async fn craft_notification(
     timestamp: i64,
     sign_with: Option<String>,
 ) -> (String, Vec<(String, String)>) {
+    craft_envelope(
+        app,
+        transaction,
+        timestamp,
+        sign_with,
+        "TRANSACTION.SUCCESS",
+    )
+    .await
+}
+
+/// [`craft_notification`] with a chosen `event_type`.
+async fn craft_envelope(
+    app: &TestApp,
+    transaction: serde_json::Value,
+    timestamp: i64,
+    sign_with: Option<String>,
+    event_type: &str,
+) -> (String, Vec<(String, String)>) {
     let (sandbox, _) = server::settings::load::<StoredSandbox>(&app.db, SANDBOX_KEY)
         .await
         .unwrap()
@@ -386,7 +404,7 @@ async fn craft_notification(
     .unwrap();
     let body = json!({
         "id": uuid::Uuid::new_v4().to_string(), "create_time": "2026-11-26T10:00:00+08:00", "resource_type": "encrypt-resource",
-        "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功", "resource": resource,
+        "event_type": event_type, "summary": "支付成功", "resource": resource,
     })
     .to_string();
     let nonce = nonce();
@@ -419,24 +437,47 @@ async fn post_notification(app: &TestApp, body: &str, headers: &[(String, String
     request.send().await.unwrap().status()
 }
 
+/// A SUCCESS transaction; its transaction_id is derived from the out_trade_no (one per payment).
 fn transaction(app_id: &str, mch_id: &str, out_trade_no: &str, amount: i64) -> serde_json::Value {
+    let transaction_id: String = format!("4200{out_trade_no}").chars().take(32).collect();
     json!({
-        "appid": app_id, "mchid": mch_id, "out_trade_no": out_trade_no, "transaction_id": "4200000000000000001",
+        "appid": app_id, "mchid": mch_id, "out_trade_no": out_trade_no, "transaction_id": transaction_id,
         "trade_type": "NATIVE", "trade_state": "SUCCESS", "trade_state_desc": "支付成功", "bank_type": "OTHERS",
         "success_time": "2026-11-26T10:00:00+08:00", "payer": { "openid": "o-test" },
         "amount": { "total": amount, "payer_total": amount, "currency": "CNY", "payer_currency": "CNY" },
     })
 }
 
+async fn sandbox_settings(app: &TestApp) -> StoredSandbox {
+    server::settings::load::<StoredSandbox>(&app.db, SANDBOX_KEY)
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+}
+
+async fn audit_count(app: &TestApp, action: &str) -> u64 {
+    audit_logs::Entity::find()
+        .filter(audit_logs::Column::Action.eq(action))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn paid_enrollments(app: &TestApp) -> u64 {
+    enrollments::Entity::find()
+        .filter(enrollments::Column::Status.eq("paid"))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn forged_tampered_replayed_and_wrong_amount_notifications_change_nothing() {
+async fn unverified_notifications_change_nothing_and_leave_only_a_digest() {
     let app = TestApp::spawn().await;
     let camp = app.open_camp().await;
     let (_, out_trade_no) = pending(&app.anonymous(), camp.id, &form("15555411851482")).await;
-    let (sandbox, _) = server::settings::load::<StoredSandbox>(&app.db, SANDBOX_KEY)
-        .await
-        .unwrap()
-        .unwrap();
+    let sandbox = sandbox_settings(&app).await;
     let good = transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9900);
     let now = Utc::now().timestamp();
 
@@ -447,7 +488,6 @@ async fn forged_tampered_replayed_and_wrong_amount_notifications_change_nothing(
         StatusCode::UNAUTHORIZED,
         "forged signature"
     );
-
     let (body, headers) = craft_notification(&app, good.clone(), now, None).await;
     let tampered = body.replacen("支付成功", "支付成功!", 1);
     assert_eq!(
@@ -460,7 +500,6 @@ async fn forged_tampered_replayed_and_wrong_amount_notifications_change_nothing(
         StatusCode::UNAUTHORIZED,
         "missing timestamp"
     );
-
     let (old_body, old_headers) = craft_notification(&app, good.clone(), now - 6 * 60, None).await;
     assert_eq!(
         post_notification(&app, &old_body, &old_headers).await,
@@ -468,50 +507,33 @@ async fn forged_tampered_replayed_and_wrong_amount_notifications_change_nothing(
         "replayed after 6 minutes"
     );
 
-    let (body, headers) = craft_notification(
-        &app,
-        transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9899),
-        now,
-        None,
-    )
-    .await;
+    assert_eq!(order_status_in_db(&app, &out_trade_no).await, "created");
+    assert_eq!(paid_enrollments(&app).await, 0);
+    let rejected = payment_notifications::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rejected.len(), 4, "each rejection leaves one line");
+    for line in &rejected {
+        assert_eq!(line.outcome, "rejected_signature");
+        assert_eq!(line.body_sealed, "", "no copy of an unverified body");
+        assert_eq!(line.body_sha256.as_deref().map(str::len), Some(64));
+        assert!(line.body_size.unwrap() > 100);
+        assert_eq!(line.source_address.as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            line.out_trade_no, None,
+            "nothing read from an unverified body"
+        );
+    }
     assert_eq!(
-        post_notification(&app, &body, &headers).await,
-        StatusCode::BAD_REQUEST,
-        "amount mismatch"
-    );
-    let (body, headers) = craft_notification(
-        &app,
-        transaction(&sandbox.app_id, "1111111111", &out_trade_no, 9900),
-        now,
-        None,
-    )
-    .await;
-    assert_eq!(
-        post_notification(&app, &body, &headers).await,
-        StatusCode::BAD_REQUEST,
-        "another merchant"
-    );
-
-    assert_eq!(
-        order_status_in_db(&app, &out_trade_no).await,
-        "created",
-        "nothing was paid"
-    );
-    assert_eq!(
-        enrollments::Entity::find()
-            .filter(enrollments::Column::Status.eq("paid"))
+        audit_logs::Entity::find()
+            .filter(audit_logs::Column::Action.starts_with("payment"))
             .count(&app.db)
             .await
             .unwrap(),
-        0
+        0,
+        "no audit row per forged request"
     );
-    let rejected = audit_logs::Entity::find()
-        .filter(audit_logs::Column::Action.eq("payment_rejected"))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert!(rejected >= 5, "each rejection is logged ({rejected})");
 
     // The genuine one still works, once; a replay within the window changes nothing more.
     let (body, headers) = craft_notification(&app, good, now, None).await;
@@ -524,11 +546,293 @@ async fn forged_tampered_replayed_and_wrong_amount_notifications_change_nothing(
         StatusCode::NO_CONTENT
     );
     assert_eq!(order_status_in_db(&app, &out_trade_no).await, "paid");
-    let log = outcomes(&app, &out_trade_no).await;
-    assert!(
-        log.ends_with(&["paid".to_owned(), "already_paid".to_owned()]),
-        "{log:?}"
+    assert_eq!(
+        outcomes(&app, &out_trade_no).await,
+        vec!["paid", "already_paid"]
     );
+    assert_eq!(audit_count(&app, "payment_received").await, 1);
+}
+
+#[tokio::test]
+async fn forged_floods_do_not_grow_the_database_and_wechat_still_gets_through() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let (_, out_trade_no) = pending(&app.anonymous(), camp.id, &form("15555411851482")).await;
+    let sandbox = sandbox_settings(&app).await;
+    let now = Utc::now().timestamp();
+    let forged_headers = vec![
+        ("wechatpay-timestamp".to_owned(), now.to_string()),
+        ("wechatpay-nonce".to_owned(), "x".repeat(32)),
+        ("wechatpay-signature".to_owned(), "AAAA".to_owned()),
+        (
+            "wechatpay-serial".to_owned(),
+            sandbox.platform_public_key_id.clone(),
+        ),
+    ];
+
+    // 1.5 MB bodies are refused before they are read.
+    let large = "x".repeat(1_500_000);
+    for _ in 0..5 {
+        assert_eq!(
+            post_notification(&app, &large, &forged_headers).await,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+    assert_eq!(
+        payment_notifications::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0,
+        "an oversized body leaves nothing"
+    );
+
+    // Within the limit, one address leaves at most ten small traces a minute.
+    let body = "y".repeat(60 * 1024);
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(post_notification(&app, &body, &forged_headers).await);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        15
+    );
+    let lines = payment_notifications::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 10);
+    let stored: usize = lines
+        .iter()
+        .map(|l| l.body_sealed.len() + l.detail.len())
+        .sum();
+    assert!(stored < 10 * 300, "only digests were kept ({stored} bytes)");
+
+    // WeChat Pay's own notification from the throttled address is never throttled.
+    let (body, headers) = craft_notification(
+        &app,
+        transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9900),
+        now,
+        None,
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(order_status_in_db(&app, &out_trade_no).await, "paid");
+}
+
+#[tokio::test]
+async fn verified_notifications_that_cannot_count_are_accepted_and_flagged_for_review() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let sandbox = sandbox_settings(&app).await;
+    let now = Utc::now().timestamp();
+    let admin = app.admin().await;
+
+    // Each case: (星球ID, what WeChat says, the reason an admin sees).
+    let (wrong_amount_enrollment, wrong_amount) =
+        pending(&app.anonymous(), camp.id, &form("10000000001")).await;
+    let (_, other_merchant) = pending(&app.anonymous(), camp.id, &form("10000000002")).await;
+    let (_, refunded) = pending(&app.anonymous(), camp.id, &form("10000000003")).await;
+    let mut refunded_tx = transaction(&sandbox.app_id, &sandbox.mch_id, &refunded, 9900);
+    refunded_tx["trade_state"] = json!("REFUND");
+    let cases = [
+        (
+            wrong_amount.clone(),
+            transaction(&sandbox.app_id, &sandbox.mch_id, &wrong_amount, 9899),
+            "金额不符",
+        ),
+        (
+            other_merchant.clone(),
+            transaction(&sandbox.app_id, "1111111111", &other_merchant, 9900),
+            "商户号或应用ID与订单不符",
+        ),
+        (refunded.clone(), refunded_tx, "交易状态为 REFUND"),
+    ];
+    for (out_trade_no, tx, reason) in cases {
+        let (body, headers) = craft_notification(&app, tx, now, None).await;
+        assert_eq!(
+            post_notification(&app, &body, &headers).await,
+            StatusCode::NO_CONTENT,
+            "{reason}: never bounced"
+        );
+        let order = order_row(&app, &out_trade_no).await;
+        assert_eq!(order.status, "paid", "{reason}");
+        assert!(
+            order
+                .review_reason
+                .as_deref()
+                .unwrap_or_default()
+                .contains(reason),
+            "{reason}: {:?}",
+            order.review_reason
+        );
+        assert_eq!(outcomes(&app, &out_trade_no).await, vec!["needs_review"]);
+    }
+    assert_eq!(paid_enrollments(&app).await, 0, "none of them counts");
+    assert_eq!(audit_count(&app, "payment_needs_review").await, 3);
+
+    // Admins see it with its reason on the member's detail.
+    let detail: serde_json::Value = admin
+        .get(&format!(
+            "/api/v1/admin/enrollments/{wrong_amount_enrollment}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(detail["payments"][0]["status"], "needs_review");
+    assert!(
+        detail["payments"][0]["review_reason"]
+            .as_str()
+            .unwrap()
+            .contains("金额不符"),
+        "{detail}"
+    );
+
+    // A notification for an order we never made is recorded, not bounced.
+    let (body, headers) = craft_notification(
+        &app,
+        transaction(
+            &sandbox.app_id,
+            &sandbox.mch_id,
+            "CP000000000000UNKNOWN",
+            9900,
+        ),
+        now,
+        None,
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        outcomes(&app, "CP000000000000UNKNOWN").await,
+        vec!["needs_review"]
+    );
+    assert_eq!(audit_count(&app, "payment_needs_review").await, 4);
+
+    // A state in which no money moved changes nothing and is answered too.
+    let (_, unpaid) = pending(&app.anonymous(), camp.id, &form("10000000004")).await;
+    let mut notpay = transaction(&sandbox.app_id, &sandbox.mch_id, &unpaid, 9900);
+    notpay["trade_state"] = json!("NOTPAY");
+    let (body, headers) = craft_notification(&app, notpay, now, None).await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(order_status_in_db(&app, &unpaid).await, "created");
+
+    // Another event type at the payment endpoint: kept for review, never applied.
+    let (body, headers) = craft_envelope(
+        &app,
+        transaction(&sandbox.app_id, &sandbox.mch_id, &unpaid, 9900),
+        now,
+        None,
+        "REFUND.SUCCESS",
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(order_status_in_db(&app, &unpaid).await, "created");
+    assert_eq!(audit_count(&app, "payment_needs_review").await, 5);
+}
+
+#[tokio::test]
+async fn an_order_is_settled_under_its_own_merchant_not_the_current_settings() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let (enrollment_id, out_trade_no) =
+        pending(&app.anonymous(), camp.id, &form("15555411851482")).await;
+    let sandbox = sandbox_settings(&app).await;
+    // The order was made under a merchant and AppID that an admin has since replaced.
+    let mut row = order_row(&app, &out_trade_no).await.into_active_model();
+    row.mch_id = Set(Some("1900000001".into()));
+    row.app_id = Set(Some("wx00000000000old1".into()));
+    row.update(&app.db).await.unwrap();
+    let (body, headers) = craft_notification(
+        &app,
+        transaction("wx00000000000old1", "1900000001", &out_trade_no, 9900),
+        Utc::now().timestamp(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    let order = order_row(&app, &out_trade_no).await;
+    assert_eq!((order.status.as_str(), order.review_reason), ("paid", None));
+    let enrollment = enrollments::Entity::find_by_id(enrollment_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(enrollment.status, "paid");
+    assert_ne!(sandbox.mch_id, "1900000001", "the current settings differ");
+}
+
+#[tokio::test]
+async fn a_payment_at_the_old_price_after_a_deposit_change_is_flagged() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (enrollment_id, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    let mut row = server::entity::camps::Entity::find_by_id(camp.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.deposit_fen = Set(19900);
+    row.update(&app.db).await.unwrap();
+    let sandbox = sandbox_settings(&app).await;
+    let (body, headers) = craft_notification(
+        &app,
+        transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9900),
+        Utc::now().timestamp(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        post_notification(&app, &body, &headers).await,
+        StatusCode::NO_CONTENT
+    );
+    let order = order_row(&app, &out_trade_no).await;
+    assert!(
+        order
+            .review_reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("旧押金"),
+        "{:?}",
+        order.review_reason
+    );
+    let view: OrderView = member
+        .get(&format!("/api/v1/orders/{out_trade_no}"))
+        .await
+        .unwrap();
+    assert_eq!(view.status, OrderStatus::NeedsReview);
+    let enrollment = enrollments::Entity::find_by_id(enrollment_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(enrollment.status, "awaiting_payment", "not counted");
 }
 
 #[tokio::test]
@@ -557,6 +861,13 @@ async fn duplicate_and_late_notifications_pay_once() {
         )
         .await;
     assert_eq!(resend.status(), StatusCode::OK);
+    let answer: serde_json::Value = resend.json().await.unwrap();
+    assert_eq!(answer["merchant_status"], 204, "answered as received");
+    let mut log = outcomes(&app, &out_trade_no).await;
+    log.sort();
+    assert_eq!(log, vec!["already_paid", "already_paid", "paid"]);
+    assert_eq!(audit_count(&app, "payment_received").await, 1);
+    assert_eq!(audit_count(&app, "duplicate_payment").await, 0);
     let enrollment = enrollments::Entity::find_by_id(enrollment_id)
         .one(&app.db)
         .await
@@ -746,4 +1057,87 @@ async fn a_thousand_concurrent_sign_ups_make_no_duplicate_enrollment() {
         payment_orders::Entity::find().count(&app.db).await.unwrap(),
         1000
     );
+}
+
+/// Pays an order at the sandbox without its notification; returns WeChat's transaction_id.
+async fn paid_at_wechat(app: &TestApp, out_trade_no: &str) -> String {
+    pay_in_cashier(app, out_trade_no).await;
+    sandbox_wechat_orders::Entity::find_by_id(out_trade_no.to_owned())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .transaction_id
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn notification_and_poll_racing_for_one_order_pay_it_once() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    set_notify(&app, "drop").await;
+    let sandbox = sandbox_settings(&app).await;
+    for round in 0..20 {
+        let member = app.anonymous();
+        let planet_id = format!("{}", 20_000_000 + round);
+        let (enrollment_id, out_trade_no) = pending(&member, camp.id, &form(&planet_id)).await;
+        let transaction_id = paid_at_wechat(&app, &out_trade_no).await;
+        let mut tx = transaction(&sandbox.app_id, &sandbox.mch_id, &out_trade_no, 9900);
+        tx["transaction_id"] = json!(transaction_id);
+        let now = Utc::now().timestamp();
+        let (first, first_headers) = craft_notification(&app, tx.clone(), now, None).await;
+        let (second, second_headers) = craft_notification(&app, tx, now, None).await;
+        age(&app, &out_trade_no, false).await;
+        let admin_poll = app.admin().await;
+        // Two notifications, the member's page and the lost-notification poll, at once.
+        let order_path = format!("/api/v1/orders/{out_trade_no}");
+        let (a, b, view, poll) = tokio::join!(
+            post_notification(&app, &first, &first_headers),
+            post_notification(&app, &second, &second_headers),
+            member.get::<OrderView>(&order_path),
+            admin_poll.post::<serde_json::Value>("/api/v1/admin/payments/poll"),
+        );
+        assert_eq!(
+            (a, b),
+            (StatusCode::NO_CONTENT, StatusCode::NO_CONTENT),
+            "round {round}"
+        );
+        assert!(view.is_ok(), "round {round}: {view:?}");
+        assert!(poll.is_ok(), "round {round}: {poll:?}");
+
+        let order = order_row(&app, &out_trade_no).await;
+        assert_eq!(order.status, "paid", "round {round}");
+        assert!(!order.duplicate, "round {round}");
+        assert_eq!(
+            order.transaction_id.as_deref(),
+            Some(transaction_id.as_str())
+        );
+        let enrollment = enrollments::Entity::find_by_id(enrollment_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                enrollment.status.as_str(),
+                enrollment.amount_fen,
+                enrollment.paid_order_id
+            ),
+            ("paid", 9900, Some(order.id)),
+            "round {round}"
+        );
+        let received = audit_logs::Entity::find()
+            .filter(audit_logs::Column::Action.eq("payment_received"))
+            .filter(audit_logs::Column::TargetId.eq(enrollment_id))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(received, 1, "round {round}: one audit entry");
+        let mut log = outcomes(&app, &out_trade_no).await;
+        log.retain(|o| o == "paid");
+        assert!(log.len() <= 1, "round {round}: {log:?}");
+    }
+    assert_eq!(audit_count(&app, "payment_received").await, 20);
+    assert_eq!(audit_count(&app, "duplicate_payment").await, 0);
+    assert_eq!(paid_enrollments(&app).await, 20);
 }
