@@ -1,6 +1,12 @@
 //! The master key and the keys derived from it. The master key comes from the
 //! configuration (production) or from a key file created with mode 0600 in the
-//! data directory on the first embedded run; each use gets its own derived key.
+//! data directory on the first embedded run. Each use gets its own key, derived
+//! with HKDF-SHA256 under a label naming the purpose, so a value made for one use
+//! (an openid cookie, an OAuth state, a sealed setting) never opens as another.
+//!
+//! Upgrade note: the labels of the session and at-rest keys are the ones used
+//! since the first release, so settings sealed before per-purpose keys still
+//! open; the test `at_rest_key_is_stable_across_releases` pins that.
 
 use std::fs;
 use std::io::Write;
@@ -19,9 +25,19 @@ const KEY_FILE: &str = "master.key";
 pub struct Keys {
     /// HMAC key for staff session tokens.
     pub session: [u8; 32],
-    /// AES-256-GCM key for secrets stored in the database.
+    /// AES-256-GCM key for secrets stored in the database (settings, raw notifications).
     pub secrets: [u8; 32],
+    /// AES-256-GCM key for the member's sealed openid cookie (`wechat_oauth`).
+    pub openid_cookie: [u8; 32],
+    /// AES-256-GCM key for the OAuth round trip's browser-bound state cookie.
+    pub oauth_state: [u8; 32],
 }
+
+/// HKDF `info` labels, one per purpose; never reuse or rename one (a rename is a key change).
+const SESSION_LABEL: &[u8] = b"camp staff session v1";
+const AT_REST_LABEL: &[u8] = b"camp secrets at rest v1";
+const OPENID_COOKIE_LABEL: &[u8] = b"camp wechat openid cookie v1";
+const OAUTH_STATE_LABEL: &[u8] = b"camp wechat oauth state v1";
 
 impl Keys {
     pub fn load(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
@@ -32,8 +48,10 @@ impl Keys {
             None => load_or_create_key_file(&data_dir.join(KEY_FILE))?,
         };
         Ok(Self {
-            session: derive(&master, b"camp staff session v1")?,
-            secrets: derive(&master, b"camp secrets at rest v1")?,
+            session: derive(&master, SESSION_LABEL)?,
+            secrets: derive(&master, AT_REST_LABEL)?,
+            openid_cookie: derive(&master, OPENID_COOKIE_LABEL)?,
+            oauth_state: derive(&master, OAUTH_STATE_LABEL)?,
         })
     }
 }
@@ -95,6 +113,37 @@ mod tests {
         fs::remove_dir_all(&dir)?;
         Ok(())
     }
+
+    #[test]
+    fn every_purpose_has_its_own_key() -> anyhow::Result<()> {
+        let keys = Keys::load(Some(&STANDARD.encode([7u8; 32])), Path::new("/nonexistent"))?;
+        let all = [
+            keys.session,
+            keys.secrets,
+            keys.openid_cookie,
+            keys.oauth_state,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        Ok(())
+    }
+
+    /// Settings rows sealed by earlier releases must still open: the at-rest and
+    /// session keys for a fixed master key are pinned (HKDF-SHA256, no salt,
+    /// computed independently with Python's hmac/hashlib).
+    #[test]
+    fn at_rest_key_is_stable_across_releases() -> anyhow::Result<()> {
+        let keys = Keys::load(Some(&STANDARD.encode([7u8; 32])), Path::new("/nonexistent"))?;
+        assert_eq!(STANDARD.encode(keys.secrets), PINNED_AT_REST);
+        assert_eq!(STANDARD.encode(keys.session), PINNED_SESSION);
+        Ok(())
+    }
+
+    const PINNED_AT_REST: &str = "LRo8xhPJH5yzpm5/N4FlvMnaU2qcFEqrjEc/Uifc1ls=";
+    const PINNED_SESSION: &str = "qTu52bufp1cYQUANmX2k2nGMarKV5wqCxF/nuMBdgH8=";
 
     #[test]
     fn configured_key_must_be_32_bytes() {

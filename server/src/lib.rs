@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod keys;
 pub mod payments;
 pub mod rate_limit;
+pub mod redirect;
 pub mod sandbox;
 pub mod secrets;
 pub mod settings;

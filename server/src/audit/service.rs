@@ -49,10 +49,11 @@ pub enum Action {
     PollPayments,
     MarkJoinedGroup,
     UpdatePaySettings,
+    WechatOAuthFailed,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -71,6 +72,7 @@ impl Action {
         Action::PollPayments,
         Action::MarkJoinedGroup,
         Action::UpdatePaySettings,
+        Action::WechatOAuthFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +95,7 @@ impl Action {
             Action::PollPayments => "poll_payments",
             Action::MarkJoinedGroup => "mark_joined_group",
             Action::UpdatePaySettings => "update_pay_settings",
+            Action::WechatOAuthFailed => "wechat_oauth_failed",
         }
     }
 
@@ -116,6 +119,7 @@ impl Action {
             Action::PollPayments => "查询支付状态",
             Action::MarkJoinedGroup => "标记进群",
             Action::UpdatePaySettings => "修改支付配置",
+            Action::WechatOAuthFailed => "微信授权失败",
         }
     }
 

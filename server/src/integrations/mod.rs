@@ -2,4 +2,5 @@
 //! and keys are configuration, so the same client talks to the real service or to
 //! the built-in sandbox.
 
+pub mod wechat_oauth;
 pub mod wechat_pay;

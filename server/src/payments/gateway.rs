@@ -66,13 +66,9 @@ where
     notify_url_of(&PayState::from_ref(state))
 }
 
+/// See `settings::wechat_pay::notify_url` (https also in sandbox mode).
 fn notify_url_of(state: &PayState) -> String {
-    let base = if state.config.sandbox {
-        &state.self_url
-    } else {
-        &state.config.public_url
-    };
-    format!("{}{NOTIFY_PATH}", base.trim_end_matches('/'))
+    settings::wechat_pay::notify_url(&state.config, &state.self_url, NOTIFY_PATH)
 }
 
 fn or_default(value: &str, sandbox_value: String, production: &str, sandbox: bool) -> String {

@@ -23,10 +23,13 @@ pub async fn pay_options(
     headers: HeaderMap,
 ) -> AppResult<Json<PayOptions>> {
     let gateway = gateway::current(&state).await?;
-    Ok(Json(signup::pay_options(
+    let mut options = signup::pay_options(
         &gateway,
         wechat_oauth::openid(&state, &headers).await.is_some(),
-    )))
+    );
+    // After a failed OAuth round trip this browser pays another way, not round OAuth again.
+    options.jsapi &= !wechat_oauth::failed_here(&headers);
+    Ok(Json(options))
 }
 
 /// Signs a member up for a camp and starts the deposit payment.

@@ -287,12 +287,7 @@ async fn prepay(
         description,
         out_trade_no: order.out_trade_no.clone(),
         amount_fen: order.amount_fen,
-        time_expire: Some(
-            order
-                .expires_at
-                .with_timezone(&shared::dates::BUSINESS_TZ)
-                .to_rfc3339(),
-        ),
+        time_expire: Some(order.expires_at),
         attach: Some(format!("enrollment:{}", order.enrollment_id)),
     };
     Ok(match method {

@@ -2,8 +2,11 @@
 //! mode. They speak the real protocols (signatures, encryption, error shapes), so
 //! the real clients and webhooks are exercised unchanged.
 
+pub mod wechat_oauth;
 pub mod wechat_pay;
+pub mod wechat_rules;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -54,6 +57,8 @@ pub struct SandboxState {
     pub self_url: String,
     /// Shared by every clone: what the next notifications do.
     pub faults: Arc<Mutex<Faults>>,
+    /// OAuth codes handed out by the fake authorize page, by code.
+    pub oauth_codes: Arc<Mutex<HashMap<String, wechat_oauth::IssuedCode>>>,
 }
 
 impl SandboxState {
@@ -63,6 +68,7 @@ impl SandboxState {
             keys,
             self_url,
             faults: Arc::default(),
+            oauth_codes: Arc::default(),
         }
     }
 
@@ -77,5 +83,5 @@ where
     S: Clone + Send + Sync + 'static,
     SandboxState: FromRef<S>,
 {
-    wechat_pay::router()
+    wechat_pay::router().merge(wechat_oauth::router())
 }

@@ -1,8 +1,15 @@
 //! A WeChat Pay API v3 simulator with its own platform key pair. It verifies
 //! the merchant's request signatures, signs every answer, keeps its own orders,
 //! shows a cashier page where the member taps "确认支付", and sends signed,
-//! encrypted notifications — normally, twice, late or never, as told. It also
-//! stands in for the official account's OAuth (code → openid).
+//! encrypted notifications — normally, twice, late or never, as told. What it
+//! accepts is held to WeChat Pay's own field rules (`super::wechat_rules`).
+//!
+//! Notify URL: WeChat Pay only calls `https` URLs without a query string, and so
+//! does this simulator. In sandbox mode our notify URL is
+//! `https://<this server's address>/webhooks/…`; the simulator, which runs inside
+//! that very server, delivers a URL on its own host over the local plain-HTTP
+//! listener — the way a TLS-terminating proxy in front of the server would. Any
+//! other host is called as given, over https.
 
 // Early returns carry the finished error response, as axum handlers do.
 #![allow(clippy::result_large_err)]
@@ -21,8 +28,9 @@ use rand::distr::Alphanumeric;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
+use super::wechat_oauth::openid_belongs;
+use super::wechat_rules::{self, FieldError};
 use super::{Faults, SandboxState};
 use crate::entity::sandbox_wechat_orders as orders;
 use crate::integrations::wechat_pay::keys::{private_key_from_pem, public_key_from_pem};
@@ -58,20 +66,22 @@ where
         )
         .route("/sandbox/wechatpay/control/resend/{no}", post(resend))
         .route(
-            "/sandbox/wechat/connect/oauth2/authorize",
-            get(oauth_authorize),
+            "/sandbox/wechatpay/control/notification/{no}",
+            get(notification_preview),
         )
-        .route("/sandbox/wechat/sns/oauth2/access_token", get(oauth_token))
 }
 
-struct Sim {
-    config: StoredSandbox,
+/// Where the simulator is mounted; WeChat Pay's own paths start after it.
+const MOUNT: &str = "/sandbox/wechatpay";
+
+pub(super) struct Sim {
+    pub(super) config: StoredSandbox,
     api_v3_key: [u8; 32],
     platform_private_pem: String,
-    app_secret: String,
+    pub(super) app_secret: String,
 }
 
-async fn sim(state: &SandboxState) -> Result<Sim, Response> {
+pub(super) async fn sim(state: &SandboxState) -> Result<Sim, Response> {
     let loaded = settings::load::<StoredSandbox>(&state.db, SANDBOX_KEY)
         .await
         .ok()
@@ -106,6 +116,16 @@ async fn sim(state: &SandboxState) -> Result<Sim, Response> {
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
+}
+
+/// WeChat Pay's `PARAM_ERROR`, naming the field as its `detail` does.
+fn param_error(field: &FieldError) -> Response {
+    let body = json!({
+        "code": "PARAM_ERROR",
+        "message": format!("参数错误：{} {}", field.field, field.issue),
+        "detail": { "field": field.field, "location": "body", "issue": field.issue },
+    });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
 /// A signed JSON answer, as WeChat Pay signs with its platform key.
@@ -154,6 +174,23 @@ fn check_signature(
     body: &[u8],
 ) -> Result<(), Response> {
     let sign_error = |why: &str| error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", why);
+    // WeChat Pay refuses requests without a User-Agent or, with a body, not JSON.
+    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok());
+    if user_agent.is_none_or(str::is_empty) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "缺少User-Agent",
+        ));
+    }
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+    if !body.is_empty() && !content_type.is_some_and(|c| c.starts_with("application/json")) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "Content-Type 应为 application/json",
+        ));
+    }
     let header = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -165,8 +202,10 @@ fn check_signature(
     if (Utc::now().timestamp() - fields.timestamp).abs() > 300 {
         return Err(sign_error("timestamp expired"));
     }
-    // The signed path is the one the request went to, mount prefix included.
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    // The signed path is WeChat Pay's own (`/v3/…`), as if the simulator were
+    // at the root of its host like the real service: the mount prefix is ours.
+    let full = uri.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    let path = full.strip_prefix(MOUNT).unwrap_or(full);
     let message = request_message(
         method.as_str(),
         path,
@@ -195,7 +234,7 @@ async fn authenticated(
     Ok(sim)
 }
 
-fn random(len: usize) -> String {
+pub(super) fn random(len: usize) -> String {
     rand::rng()
         .sample_iter(&Alphanumeric)
         .take(len)
@@ -218,6 +257,16 @@ async fn prepay(
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "body is not JSON");
     };
+    if !matches!(kind.as_str(), "jsapi" | "native" | "h5") {
+        return error(
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_EXISTS",
+            "unknown trade type",
+        );
+    }
+    if let Err(field) = wechat_rules::check_prepay(&kind, &request, Utc::now()) {
+        return param_error(&field);
+    }
     let text = |pointer: &str| {
         request
             .pointer(pointer)
@@ -239,18 +288,11 @@ async fn prepay(
             "appid and mchid do not match",
         );
     }
-    if !(6..=32).contains(&out_trade_no.len()) || amount <= 0 || text("/notify_url").is_empty() {
+    if kind == "jsapi" && !openid_belongs(&sim.config.app_id, &text("/payer/openid")) {
         return error(
             StatusCode::BAD_REQUEST,
             "PARAM_ERROR",
-            "out_trade_no, amount or notify_url invalid",
-        );
-    }
-    if kind == "jsapi" && text("/payer/openid").is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "PARAM_ERROR",
-            "payer.openid required",
+            "appid和openid不匹配",
         );
     }
     match orders::Entity::find_by_id(out_trade_no.clone())
@@ -305,13 +347,7 @@ async fn prepay(
         "jsapi" => json!({ "prepay_id": format!("wx{}", random(30)) }),
         "native" => json!({ "code_url": cashier }),
         "h5" => json!({ "h5_url": format!("{cashier}?from=h5") }),
-        _ => {
-            return error(
-                StatusCode::NOT_FOUND,
-                "RESOURCE_NOT_EXISTS",
-                "unknown trade type",
-            );
-        }
+        _ => unreachable!("checked above"),
     };
     signed(&sim, StatusCode::OK, Some(body))
 }
@@ -362,6 +398,13 @@ async fn query(
             "mchid missing or wrong",
         );
     }
+    if !wechat_rules::is_out_trade_no(&no) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "out_trade_no 格式错误",
+        );
+    }
     match orders::Entity::find_by_id(no).one(&state.db).await {
         Ok(Some(order)) => signed(&sim, StatusCode::OK, Some(transaction_json(&sim, &order))),
         // WeChat Pay signs its error answers too.
@@ -390,6 +433,20 @@ async fn close(
         Ok(sim) => sim,
         Err(response) => return response,
     };
+    let request = serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+    if let Err(field) = wechat_rules::check_close(&request) {
+        return param_error(&field);
+    }
+    if request["mchid"] != sim.config.mch_id.as_str() {
+        return error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "mchid 与商户不匹配");
+    }
+    if !wechat_rules::is_out_trade_no(&no) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "PARAM_ERROR",
+            "out_trade_no 格式错误",
+        );
+    }
     match orders::Entity::find_by_id(no).one(&state.db).await {
         Ok(Some(order)) if order.trade_state == "SUCCESS" => {
             error(StatusCode::BAD_REQUEST, "ORDER_PAID", "订单已支付")
@@ -415,7 +472,7 @@ async fn close(
     }
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
+pub(super) fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><style>
@@ -501,7 +558,12 @@ async fn deliver(state: SandboxState, order: orders::Model, faults: Faults) {
     }
 }
 
-pub async fn notify(state: &SandboxState, order: &orders::Model) -> anyhow::Result<StatusCode> {
+/// The signed, encrypted TRANSACTION.SUCCESS notification of a paid order, as
+/// WeChat Pay would post it: (headers, body).
+async fn notification(
+    state: &SandboxState,
+    order: &orders::Model,
+) -> anyhow::Result<(Vec<(&'static str, String)>, String)> {
     let sim = sim(state)
         .await
         .map_err(|_| anyhow::anyhow!("sandbox not initialised"))?;
@@ -530,21 +592,83 @@ pub async fn notify(state: &SandboxState, order: &orders::Model) -> anyhow::Resu
         &nonce,
         &body,
     )?;
-    let response = reqwest::Client::new()
-        .post(&order.notify_url)
-        .header("content-type", "application/json")
-        .header("wechatpay-timestamp", timestamp.to_string())
-        .header("wechatpay-nonce", nonce)
-        .header("wechatpay-signature", signature)
-        .header(
+    let headers = vec![
+        ("content-type", "application/json".to_owned()),
+        ("wechatpay-timestamp", timestamp.to_string()),
+        ("wechatpay-nonce", nonce),
+        ("wechatpay-signature", signature),
+        (
             "wechatpay-serial",
             sim.config.platform_public_key_id.clone(),
-        )
-        .header("wechatpay-signature-type", "WECHATPAY2-SHA256-RSA2048")
-        .body(body)
+        ),
+        (
+            "wechatpay-signature-type",
+            "WECHATPAY2-SHA256-RSA2048".to_owned(),
+        ),
+    ];
+    Ok((headers, body))
+}
+
+/// Where a notification for `notify_url` is actually sent: a URL on this
+/// server's own host goes over the local listener (see the module note).
+fn delivery_url(state: &SandboxState, notify_url: &str) -> anyhow::Result<reqwest::Url> {
+    let url = wechat_rules::check_notify_url(notify_url)
+        .map_err(|issue| anyhow::anyhow!("notify_url refused: {issue}"))?;
+    let own = reqwest::Url::parse(&state.self_url)?;
+    if url.host_str() == own.host_str() && url.port() == own.port() {
+        let mut local = own;
+        local.set_path(url.path());
+        return Ok(local);
+    }
+    Ok(url)
+}
+
+pub async fn notify(state: &SandboxState, order: &orders::Model) -> anyhow::Result<StatusCode> {
+    let (headers, body) = notification(state, order).await?;
+    // WeChat Pay gives the merchant 5 s to answer.
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let mut request = client
+        .post(delivery_url(state, &order.notify_url)?)
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let response = request
         .send()
-        .await?;
+        .await
+        .map_err(|e| anyhow::anyhow!(e.without_url()))?;
     Ok(response.status())
+}
+
+/// The notification the simulator would send for a paid order, as JSON
+/// `{headers, body}`, so a test can hand it to another verifier (the
+/// `wechatpayv3` SDK check).
+async fn notification_preview(
+    State(state): State<SandboxState>,
+    Path(no): Path<String>,
+) -> Response {
+    match orders::Entity::find_by_id(no).one(&state.db).await {
+        Ok(Some(order)) if order.trade_state == "SUCCESS" => {
+            match notification(&state, &order).await {
+                Ok((headers, body)) => {
+                    let headers: serde_json::Map<String, Value> = headers
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), Value::String(v)))
+                        .collect();
+                    Json(json!({ "headers": headers, "body": body })).into_response()
+                }
+                Err(e) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SYSTEM_ERROR",
+                    &e.to_string(),
+                ),
+            }
+        }
+        _ => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no paid order"),
+    }
 }
 
 async fn get_faults(State(state): State<SandboxState>) -> Json<Faults> {
@@ -572,64 +696,4 @@ async fn resend(State(state): State<SandboxState>, Path(no): Path<String>) -> Re
         },
         _ => error(StatusCode::NOT_FOUND, "ORDER_NOT_EXIST", "no paid order"),
     }
-}
-
-#[derive(Deserialize)]
-struct Authorize {
-    appid: String,
-    redirect_uri: String,
-    state: Option<String>,
-}
-
-/// The silent snsapi_base authorisation: straight back with a code.
-async fn oauth_authorize(
-    State(state): State<SandboxState>,
-    Query(q): Query<Authorize>,
-) -> Response {
-    let Ok(sim) = sim(&state).await else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SYSTEM_ERROR",
-            "sandbox not initialised",
-        );
-    };
-    if q.appid != sim.config.app_id {
-        return page("授权失败", "<p>appid 无效</p>").into_response();
-    }
-    let Ok(mut url) = reqwest::Url::parse(&q.redirect_uri) else {
-        return page("授权失败", "<p>redirect_uri 无效</p>").into_response();
-    };
-    url.query_pairs_mut()
-        .append_pair("code", &format!("SANDBOX{}", random(24)))
-        .append_pair("state", q.state.as_deref().unwrap_or(""));
-    Redirect::to(url.as_str()).into_response()
-}
-
-#[derive(Deserialize)]
-struct TokenQuery {
-    appid: String,
-    secret: String,
-    code: String,
-}
-
-async fn oauth_token(State(state): State<SandboxState>, Query(q): Query<TokenQuery>) -> Response {
-    let Ok(sim) = sim(&state).await else {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SYSTEM_ERROR",
-            "sandbox not initialised",
-        );
-    };
-    if q.appid != sim.config.app_id || q.secret != sim.app_secret {
-        return Json(json!({ "errcode": 40125, "errmsg": "invalid appsecret" })).into_response();
-    }
-    if !q.code.starts_with("SANDBOX") {
-        return Json(json!({ "errcode": 40029, "errmsg": "invalid code" })).into_response();
-    }
-    let openid = format!(
-        "o{}",
-        &format!("{:x}", Sha256::digest(q.code.as_bytes()))[..27]
-    );
-    Json(json!({ "access_token": random(64), "expires_in": 7200, "refresh_token": random(64), "openid": openid, "scope": "snsapi_base" }))
-        .into_response()
 }

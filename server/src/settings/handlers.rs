@@ -9,6 +9,7 @@ use crate::audit::{self, Action, Target};
 use crate::auth::Staff;
 use crate::error::AppResult;
 use crate::extract::ApiJson;
+use crate::integrations::wechat_oauth::OAuthClient;
 use crate::integrations::wechat_pay::{MerchantKey, PlatformKeys, WechatPayError};
 use crate::payments::gateway;
 use crate::secrets;
@@ -174,28 +175,42 @@ pub async fn update(
     Ok(Json(view(&state, &stored)))
 }
 
-/// "测试连接": a real signed call that changes nothing (see `WechatPayClient::ping`).
+/// "测试连接": a real signed call that changes nothing (see `WechatPayClient::ping`),
+/// then, when JSAPI is on, a real code exchange that proves the official
+/// account's AppID and AppSecret (see `OAuthClient::check_app_secret`).
 #[utoipa::path(post, path = "/api/v1/admin/settings/wechat-pay/test", tag = "settings", responses((status = 200, body = ConnectionTest)))]
 pub async fn test(State(state): State<AppState>, staff: Staff) -> AppResult<Json<ConnectionTest>> {
     staff.require(Area::SystemConfig)?;
     let gateway = gateway::current(&state).await?;
-    let result = match gateway.client.ping().await {
-        Ok(()) => ConnectionTest {
+    let failed = |message: String| Ok(Json(ConnectionTest { ok: false, message }));
+    match gateway.client.ping().await {
+        Ok(()) => {}
+        Err(WechatPayError::Api { code, message, .. }) => {
+            return failed(format!("微信支付返回错误：{code} {message}"));
+        }
+        Err(WechatPayError::Signature(e)) => {
+            return failed(format!("应答验签失败，请检查微信支付公钥：{e}"));
+        }
+        Err(e) => return failed(format!("无法连接微信支付：{e}")),
+    }
+    if !gateway.jsapi_enabled {
+        return Ok(Json(ConnectionTest {
             ok: true,
             message: "连接正常：签名与验签均通过".into(),
-        },
-        Err(WechatPayError::Api { code, message, .. }) => ConnectionTest {
-            ok: false,
-            message: format!("微信支付返回错误：{code} {message}"),
-        },
-        Err(WechatPayError::Signature(e)) => ConnectionTest {
-            ok: false,
-            message: format!("应答验签失败，请检查微信支付公钥：{e}"),
+        }));
+    }
+    let oauth = OAuthClient::new(&gateway.oauth_api_url, &gateway.app_id, &gateway.app_secret)
+        .map_err(anyhow::Error::from)?;
+    Ok(Json(match oauth.check_app_secret().await {
+        Ok(()) => ConnectionTest {
+            ok: true,
+            message: "连接正常：签名与验签均通过，公众号AppID与AppSecret有效".into(),
         },
         Err(e) => ConnectionTest {
             ok: false,
-            message: format!("无法连接微信支付：{e}"),
+            message: format!(
+                "微信支付连接正常，但公众号网页授权不可用，请检查AppID与AppSecret：{e}"
+            ),
         },
-    };
-    Ok(Json(result))
+    }))
 }

@@ -11,6 +11,7 @@ use rand::distr::Alphanumeric;
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::integrations::wechat_pay::{KeyPairPem, generate_key_pair};
 use crate::secrets;
 
@@ -20,6 +21,22 @@ pub const PRODUCTION_BASE_URL: &str = "https://api.mch.weixin.qq.com";
 pub const PRODUCTION_OAUTH_AUTHORIZE_URL: &str =
     "https://open.weixin.qq.com/connect/oauth2/authorize";
 pub const PRODUCTION_OAUTH_API_URL: &str = "https://api.weixin.qq.com";
+
+/// Where WeChat Pay posts notifications: `public_url` + `path` in production
+/// (which must be https, see `check_production_notify_url`); in sandbox mode an
+/// https URL on this server's own address, which the built-in simulator
+/// delivers over the local listener (WeChat Pay calls nothing but https).
+pub fn notify_url(config: &Config, self_url: &str, path: &str) -> String {
+    if config.sandbox {
+        let host = self_url
+            .split_once("://")
+            .map_or(self_url, |(_, rest)| rest)
+            .trim_end_matches('/');
+        format!("https://{host}{path}")
+    } else {
+        format!("{}{path}", config.public_url.trim_end_matches('/'))
+    }
+}
 
 /// As stored: secret fields are sealed text.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -11,3 +11,4 @@ mod payments;
 mod permissions;
 mod system;
 mod users;
+mod wechat_oauth;

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
+
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::{Method, Url};
 use serde::Deserialize;
@@ -48,8 +50,10 @@ pub struct PrepayRequest {
     /// 6–32 of `[0-9A-Za-z_-|*]`, unique per merchant.
     pub out_trade_no: String,
     pub amount_fen: i64,
-    /// RFC 3339; honoured only on the first prepay of an `out_trade_no`.
-    pub time_expire: Option<String>,
+    /// When the order stops being payable; sent as `yyyy-MM-DDTHH:mm:ss+08:00`
+    /// (whole seconds, Beijing offset, see [`time_expire`]). Honoured only on
+    /// the first prepay of an `out_trade_no`.
+    pub time_expire: Option<DateTime<Utc>>,
     /// At most 128 characters, echoed back in the transaction.
     pub attach: Option<String>,
 }
@@ -143,16 +147,16 @@ impl WechatPayClient {
         let mut body = json!({
             "appid": self.config.app_id,
             "mchid": self.config.merchant.mch_id,
-            "description": request.description,
+            "description": fit(&request.description, DESCRIPTION_MAX_BYTES),
             "out_trade_no": request.out_trade_no,
             "notify_url": self.config.notify_url,
             "amount": { "total": request.amount_fen, "currency": "CNY" },
         });
-        if let Some(time_expire) = &request.time_expire {
-            body["time_expire"] = json!(time_expire);
+        if let Some(at) = request.time_expire {
+            body["time_expire"] = json!(time_expire(at));
         }
         if let Some(attach) = &request.attach {
-            body["attach"] = json!(attach);
+            body["attach"] = json!(fit(attach, ATTACH_MAX_BYTES));
         }
         body
     }
@@ -224,10 +228,17 @@ impl WechatPayClient {
         let base = self.config.base_url.trim_end_matches('/');
         let url = Url::parse(&format!("{base}{path_and_query}"))
             .map_err(|e| WechatPayError::Http(format!("bad URL {base}{path_and_query}: {e}")))?;
-        // Sign what goes on the wire: the URL parser may percent-encode the path.
+        // Sign what goes on the wire (the URL parser may percent-encode the path),
+        // relative to the base URL: WeChat Pay's own path starts at `/v3`, also
+        // behind a base URL with a path (a proxy, the sandbox's mount).
+        let base_path = Url::parse(base)
+            .map(|b| b.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let path = url.path();
+        let path = path.strip_prefix(base_path.as_str()).unwrap_or(path);
         let signed_path = match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
+            Some(query) => format!("{path}?{query}"),
+            None => path.to_owned(),
         };
         let body = body.map(Value::to_string).unwrap_or_default();
         let authorization = authorization_header(
@@ -261,6 +272,31 @@ impl WechatPayClient {
         let bytes = response.bytes().await?;
         Ok((status, headers, bytes.to_vec()))
     }
+}
+
+/// `description` is `string[1,127]`, `attach` `string[1,128]`; counted in UTF-8
+/// bytes (the stricter reading [?]), so Chinese text is cut at 42 characters.
+const DESCRIPTION_MAX_BYTES: usize = 127;
+const ATTACH_MAX_BYTES: usize = 128;
+
+/// `text` without control characters, cut at a character boundary to `max` bytes.
+fn fit(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().filter(|c| !c.is_control()) {
+        if out.len() + c.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// WeChat Pay's time format: `yyyy-MM-DDTHH:mm:ss+08:00` — whole seconds and an
+/// offset (never fractions, never `Z`), given in Beijing time.
+pub fn time_expire(at: DateTime<Utc>) -> String {
+    at.with_timezone(&shared::dates::BUSINESS_TZ)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
 }
 
 fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> WechatPayError {
@@ -422,6 +458,21 @@ mod tests {
             time_expire: None,
             attach: None,
         }
+    }
+
+    #[test]
+    fn time_expire_is_whole_seconds_in_beijing_time() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 11, 29, 4, 5, 6).unwrap()
+            + chrono::Duration::microseconds(123_456);
+        assert_eq!(time_expire(at), "2026-11-29T12:05:06+08:00");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_character_boundary() {
+        let cut = fit(&"训练营押金".repeat(20), DESCRIPTION_MAX_BYTES);
+        assert!(cut.len() <= 127 && cut.len() > 120, "{}", cut.len());
+        assert_eq!(fit("a\u{0}b\nc", 10), "abc");
     }
 
     #[tokio::test]
