@@ -8,7 +8,10 @@ use axum::routing::{get, post, put};
 use utoipa::OpenApi;
 
 use crate::state::AppState;
-use crate::{audit, auth, backups, camps, enrollments, payments, settings, system, uploads, users};
+use crate::{
+    alerts, audit, auth, backups, camps, enrollments, jobs, payments, settings, system, uploads,
+    users,
+};
 
 /// Uploads are at most 2 MB; a little headroom lets the handler say so in Chinese.
 const BODY_LIMIT: usize = 3 * 1024 * 1024;
@@ -106,6 +109,12 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/settings/wechat-pay/test",
             post(settings::handlers::test),
         )
+        .route("/api/v1/admin/job-runs", get(jobs::handlers::list_job_runs))
+        .route("/api/v1/admin/alerts", get(alerts::handlers::list_alerts))
+        .route(
+            "/api/v1/admin/alerts/{id}/resolve",
+            post(alerts::handlers::resolve_alert),
+        )
         .route("/api/v1/audit-logs", get(audit::handlers::list_audit_logs))
         .route(
             "/api/v1/audit-logs/actions",
@@ -160,6 +169,9 @@ pub fn router() -> Router<AppState> {
         settings::handlers::get,
         settings::handlers::update,
         settings::handlers::test,
+        jobs::handlers::list_job_runs,
+        alerts::handlers::list_alerts,
+        alerts::handlers::resolve_alert,
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! jobs, and server-side rendering of the two Leptos apps.
 #![recursion_limit = "256"]
 
+pub mod alerts;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod extract;
 pub mod integrations;
 pub mod jobs;
 pub mod keys;
+pub mod outbox;
 pub mod payments;
 pub mod rate_limit;
 pub mod redirect;

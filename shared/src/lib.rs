@@ -7,5 +7,6 @@ pub mod client;
 pub mod dates;
 pub mod error;
 pub mod money;
+pub mod ops;
 pub mod roles;
 pub mod rules;

@@ -45,6 +45,7 @@ impl Role {
         match (area, self) {
             (_, SuperAdmin) => Scope::All,
             (SystemConfig | Users | AuditLog, _) => Scope::None,
+            (Operations, Coach | Volunteer) => Scope::None,
             (_, Admin) => Scope::All,
             (CampManagement, Coach | Volunteer) => Scope::None,
             (Members | Checkins | CampView, Coach | Volunteer) => Scope::OwnCamps,
@@ -73,6 +74,8 @@ pub enum Area {
     SystemConfig,
     Users,
     AuditLog,
+    /// Job runs and admin alerts (the operations page): super admins and admins.
+    Operations,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +105,9 @@ mod tests {
         assert_eq!(Volunteer.scope(RefundReview), Scope::None);
         assert_eq!(Coach.scope(Reports), Scope::OwnCamps);
         assert_eq!(Volunteer.scope(Reports), Scope::None);
+        assert_eq!(Admin.scope(Operations), Scope::All);
+        assert_eq!(Coach.scope(Operations), Scope::None);
+        assert_eq!(Volunteer.scope(Operations), Scope::None);
     }
 
     #[test]

@@ -50,10 +50,12 @@ pub enum Action {
     MarkJoinedGroup,
     UpdatePaySettings,
     WechatOAuthFailed,
+    RaiseAlert,
+    ResolveAlert,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 21] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -73,6 +75,8 @@ impl Action {
         Action::MarkJoinedGroup,
         Action::UpdatePaySettings,
         Action::WechatOAuthFailed,
+        Action::RaiseAlert,
+        Action::ResolveAlert,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +100,8 @@ impl Action {
             Action::MarkJoinedGroup => "mark_joined_group",
             Action::UpdatePaySettings => "update_pay_settings",
             Action::WechatOAuthFailed => "wechat_oauth_failed",
+            Action::RaiseAlert => "raise_alert",
+            Action::ResolveAlert => "resolve_alert",
         }
     }
 
@@ -120,6 +126,8 @@ impl Action {
             Action::MarkJoinedGroup => "标记进群",
             Action::UpdatePaySettings => "修改支付配置",
             Action::WechatOAuthFailed => "微信授权失败",
+            Action::RaiseAlert => "生成提醒",
+            Action::ResolveAlert => "处理提醒",
         }
     }
 

@@ -6,7 +6,7 @@ use shared::roles::Area;
 use crate::audit::{self, Action, Target};
 use crate::auth::Staff;
 use crate::error::AppResult;
-use crate::jobs::BackupDatabase;
+use crate::jobs::{BackupDatabase, Trigger};
 use crate::state::AppState;
 
 /// Queues a database backup now (super admin).
@@ -18,9 +18,12 @@ pub async fn run_backup(
     staff.require(Area::SystemConfig)?;
     state
         .jobs
-        .push_backup(BackupDatabase {
-            requested_by: Some(staff.user.id),
-        })
+        .push(
+            &BackupDatabase {
+                requested_by: Some(staff.user.id),
+            },
+            Trigger::Manual,
+        )
         .await?;
     audit::record(
         &state.db,

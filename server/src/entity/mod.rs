@@ -1,11 +1,14 @@
 //! SeaORM entities, one per table, kept apart from behaviour (which lives in the
 //! domain modules).
 
+pub mod alerts;
 pub mod audit_logs;
 pub mod camp_staff;
 pub mod camps;
 pub mod enrollments;
+pub mod job_runs;
 pub mod member_tokens;
+pub mod outbox;
 pub mod payment_notifications;
 pub mod payment_orders;
 pub mod sandbox_wechat_orders;

@@ -258,6 +258,12 @@ pub async fn mark_paid(
         details,
     )
     .await?;
+    // The admin alert follows through the outbox: written in this transaction, relayed after commit.
+    crate::outbox::enqueue(
+        txn,
+        &crate::alerts::DuplicatePaymentAlert { order_id: order.id },
+    )
+    .await?;
     Ok(PaidOutcome::Duplicate)
 }
 

@@ -186,6 +186,17 @@ impl TestApp {
             .expect("create camp")
     }
 
+    /// A second server instance on the same database, job queue and data
+    /// directory, as behind a load balancer; it serves until the test ends.
+    pub async fn sibling(&self) -> server::state::AppState {
+        let app = Application::build(self.config.clone())
+            .await
+            .expect("a second instance builds");
+        let state = app.state.clone();
+        tokio::spawn(app.run(std::future::pending()));
+        state
+    }
+
     /// Waits until `check` holds, for jobs that run in the background.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where

@@ -6,6 +6,7 @@ mod camps;
 mod errors;
 mod helpers;
 mod members;
+mod operations;
 mod pages;
 mod payments;
 mod permissions;
