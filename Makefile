@@ -5,7 +5,7 @@ export SQLX_OFFLINE := true
 
 E2E_ADMIN_PASSWORD := Admin-pass-123
 
-.PHONY: run release install install-browser test test-unit test-postgres test-e2e lint
+.PHONY: run release install install-lint install-browser test test-unit test-postgres test-e2e lint
 
 ## Install what is missing, build, and start the whole system on the embedded default.
 run: install
@@ -17,6 +17,10 @@ release: install
 
 install:
 	@bash scripts/install-tools.sh
+
+## The lint tools (cargo-machete, cargo-deny), pinned; each built once from crates.io.
+install-lint:
+	@bash scripts/install-tools.sh --lint
 
 install-browser:
 	@bash scripts/install-tools.sh --browser
@@ -45,7 +49,12 @@ test-e2e:
 	  CAMP__DATA_DIR=$$data CAMP__BOOTSTRAP__ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) E2E_ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) \
 	  CAMP__SERVER__RATE_LIMIT_PER_MINUTE=1000 env -u CAMP__DATABASE__URL -u CAMP__REDIS__URL cargo leptos end-to-end; status=$$?; rm -rf $$data; exit $$status
 
-lint:
+## Formatting, clippy (native and wasm), unused dependencies, and cargo-deny's
+## licence, ban and source checks (deny.toml). cargo-deny's advisories check is
+## left out: its database is fetched from GitHub, which is not reachable here.
+lint: install-lint
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+	cargo machete
+	cargo deny check licenses bans sources

@@ -4,13 +4,29 @@
 # cargo-leptos and the wasm-bindgen CLI are built from their crates.io sources,
 # wasm-opt and Tailwind come from npm, Chromium from Debian.
 #   --browser   also make sure Chromium and a CJK font are there (for `make test`)
+#   --lint      only the lint tools (cargo-machete, cargo-deny; for `make lint`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130
+CARGO_MACHETE_VERSION=0.9.2
+CARGO_DENY_VERSION=0.20.2
 
 step() { printf '\n==> %s\n' "$*"; }
+
+# The lint tools install as published (`--locked`); cargo-deny is a long build, once.
+if [ "${1:-}" = "--lint" ]; then
+  if [ "$(cargo machete --version 2>/dev/null)" != "$CARGO_MACHETE_VERSION" ]; then
+    step "installing cargo-machete $CARGO_MACHETE_VERSION"
+    cargo install --locked "cargo-machete@$CARGO_MACHETE_VERSION"
+  fi
+  if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "$CARGO_DENY_VERSION" ]; then
+    step "installing cargo-deny $CARGO_DENY_VERSION (once; 20-35 minutes on 2 cores)"
+    cargo install --locked "cargo-deny@$CARGO_DENY_VERSION"
+  fi
+  exit 0
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target"
