@@ -8,6 +8,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::client_addr::TrustedProxies;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     /// Where the SQLite database, backups and the master key live.
@@ -29,8 +31,11 @@ pub struct ServerConfig {
     pub bind: String,
     /// Mark cookies `Secure`; turn on behind HTTPS.
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
-    pub trust_forwarded_for: bool,
+    /// The reverse proxies in front of this server (addresses or CIDR ranges):
+    /// only their `X-Forwarded-For` is believed, read from the right (see
+    /// `client_addr`). Empty: the header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: TrustedProxies,
     /// API requests per client address per minute (PRD §5.2); 0 turns the limit off.
     pub rate_limit_per_minute: u32,
 }
@@ -83,7 +88,7 @@ impl Default for Config {
             server: ServerConfig {
                 bind: "127.0.0.1:3000".into(),
                 secure_cookies: false,
-                trust_forwarded_for: false,
+                trusted_proxies: TrustedProxies::default(),
                 rate_limit_per_minute: 100,
             },
             database: DatabaseConfig::default(),
@@ -169,11 +174,16 @@ mod tests {
             jail.set_env("CAMP__SERVER__BIND", "127.0.0.1:9999");
             jail.set_env("CAMP__DATA_DIR", "/var/lib/camp");
             jail.set_env("CAMP__DATABASE__URL", "postgres://db/camp");
+            jail.set_env("CAMP__SERVER__TRUSTED_PROXIES", "10.0.0.1,172.16.0.0/12");
             let config: Config = Config::figment(Path::new("camp.toml")).extract()?;
             assert_eq!(config.server.bind, "127.0.0.1:9999");
             assert!(!config.sandbox);
             assert_eq!(config.data_dir, PathBuf::from("/var/lib/camp"));
             assert!(!config.is_sqlite());
+            assert_eq!(
+                config.server.trusted_proxies.to_string(),
+                "10.0.0.1/32,172.16.0.0/12"
+            );
             Ok(())
         });
     }

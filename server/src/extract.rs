@@ -87,21 +87,17 @@ pub fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
     if let Some(ForwardedClientIp(ip)) = parts.extensions.get::<ForwardedClientIp>() {
         return Some(*ip);
     }
-    if state.config.server.trust_forwarded_for {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
+    // Behind trusted proxies, the right-most untrusted X-Forwarded-For hop.
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| {
+            state
+                .config
+                .server
+                .trusted_proxies
+                .client_addr(addr.ip(), &parts.headers)
+        })
 }
 
 /// A cookie the request carries; an empty value counts as absent.

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod camps;
+pub mod client_addr;
 pub mod config;
 pub mod enrollments;
 pub mod entity;
@@ -184,7 +185,7 @@ fn leptos_options(addr: SocketAddr) -> leptos::config::LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let limit = rate_limit::layer(
         state.config.server.rate_limit_per_minute,
-        state.config.server.trust_forwarded_for,
+        state.config.server.trusted_proxies.clone(),
     );
     let api = match limit {
         Some(limit) => api::router().layer(limit),

@@ -16,12 +16,13 @@ use tower_governor::GovernorError;
 use tower_governor::governor::GovernorConfigBuilder;
 use tower_governor::key_extractor::KeyExtractor;
 
+use crate::client_addr::TrustedProxies;
 use crate::error::AppError;
 use crate::extract::ForwardedClientIp;
 
 #[derive(Clone)]
 pub struct ClientIpKey {
-    trust_forwarded_for: bool,
+    trusted_proxies: TrustedProxies,
 }
 
 impl KeyExtractor for ClientIpKey {
@@ -31,38 +32,27 @@ impl KeyExtractor for ClientIpKey {
         if let Some(ForwardedClientIp(ip)) = req.extensions().get::<ForwardedClientIp>() {
             return Ok(*ip);
         }
-        if self.trust_forwarded_for
-            && let Some(ip) = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok())
-        {
-            return Ok(ip);
-        }
-        Ok(req
+        let peer = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |ConnectInfo(addr)| {
                 addr.ip()
-            }))
+            });
+        Ok(self.trusted_proxies.client_addr(peer, req.headers()))
     }
 }
 
 pub type Layer = tower_governor::GovernorLayer<ClientIpKey, NoOpMiddleware, axum::body::Body>;
 
 /// `None` when the limit is 0 (off).
-pub fn layer(per_minute: u32, trust_forwarded_for: bool) -> Option<Layer> {
+pub fn layer(per_minute: u32, trusted_proxies: TrustedProxies) -> Option<Layer> {
     if per_minute == 0 {
         return None;
     }
     let config = GovernorConfigBuilder::default()
         .period(Duration::from_secs(60) / per_minute)
         .burst_size(per_minute)
-        .key_extractor(ClientIpKey {
-            trust_forwarded_for,
-        })
+        .key_extractor(ClientIpKey { trusted_proxies })
         .finish()?;
     let limiter = config.limiter().clone();
     // Forget addresses that have been quiet, so the table does not grow forever.

@@ -41,12 +41,14 @@ pub async fn login(
     Ok((cookies, Json(me(user.id, &user.username, role, csrf))))
 }
 
-/// Ends the session.
+/// Ends the session, on the server too: the token stops working even if a copy
+/// of the cookie survives (this signs the user out on every device).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 200)))]
 pub async fn logout(
     State(state): State<AppState>,
     staff: Staff,
 ) -> AppResult<(HeaderMap, Json<()>)> {
+    service::end_sessions(&state.db, staff.user.id).await?;
     audit::record(
         &state.db,
         &staff.actor(),

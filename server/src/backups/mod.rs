@@ -22,6 +22,19 @@ pub fn dir(config: &Config) -> PathBuf {
     config.data_dir.join("backups")
 }
 
+/// The database URL without its password, and the password (percent-decoded).
+fn without_password(database_url: &str) -> anyhow::Result<(String, Option<String>)> {
+    let mut url = reqwest::Url::parse(database_url).context("the database URL is not a URL")?;
+    let password = url.password().map(|p| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    url.set_password(None)
+        .map_err(|()| anyhow::anyhow!("the database URL cannot carry a password"))?;
+    Ok((url.to_string(), password))
+}
+
 /// Takes one backup now. Running it twice makes two copies and prunes, so a
 /// redelivered job does no harm.
 pub async fn run(
@@ -43,11 +56,15 @@ pub async fn run(
         path
     } else {
         let path = dir.join(format!("{PREFIX}{stamp}.sql"));
-        let output = tokio::process::Command::new("pg_dump")
-            .arg("--no-owner")
-            .arg("--file")
-            .arg(&path)
-            .arg(config.database_url())
+        // The password goes through the environment: argv is visible to every
+        // user of the machine (`ps`), and error text may echo it.
+        let (url, password) = without_password(&config.database_url())?;
+        let mut command = tokio::process::Command::new("pg_dump");
+        command.arg("--no-owner").arg("--file").arg(&path).arg(url);
+        if let Some(password) = password {
+            command.env("PGPASSWORD", password);
+        }
+        let output = command
             .output()
             .await
             .context("running pg_dump (install the PostgreSQL client)")?;
@@ -142,4 +159,20 @@ pub async fn list(config: &Config) -> anyhow::Result<Vec<BackupDto>> {
             created_at,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pg_dump_gets_the_password_apart_from_the_url() -> anyhow::Result<()> {
+        let (url, password) = without_password("postgres://camp:s%40cret@db.internal:5432/camp")?;
+        assert_eq!(url, "postgres://camp@db.internal:5432/camp");
+        assert_eq!(password.as_deref(), Some("s@cret"));
+        let (url, password) = without_password("postgres://postgres@127.0.0.1/test")?;
+        assert_eq!(url, "postgres://postgres@127.0.0.1/test");
+        assert_eq!(password, None);
+        Ok(())
+    }
 }

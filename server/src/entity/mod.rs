@@ -7,6 +7,7 @@ pub mod camp_staff;
 pub mod camps;
 pub mod enrollments;
 pub mod job_runs;
+pub mod login_throttles;
 pub mod member_tokens;
 pub mod outbox;
 pub mod payment_notifications;

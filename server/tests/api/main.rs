@@ -10,6 +10,7 @@ mod operations;
 mod pages;
 mod payments;
 mod permissions;
+mod sessions;
 mod system;
 mod users;
 mod wechat_oauth;
