@@ -60,6 +60,12 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tailwindcss ]
   npm ci --no-audit --no-fund
 fi
 
+# The WeChat Pay SDK the integration tests hold our client and sandbox against.
+if ! python3 -c 'import wechatpayv3, sys; sys.exit(wechatpayv3.__version__ != "2.0.4")' 2>/dev/null; then
+  step "installing the wechatpayv3 SDK (PyPI) for the WeChat Pay cross-check test"
+  python3 -m pip install --quiet wechatpayv3==2.0.4
+fi
+
 if [ "${1:-}" = "--browser" ]; then
   chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
   if [ ! -x "$chromium" ] || ! fc-list 2>/dev/null | grep -qi -e "WenQuanYi" -e "Noto Sans CJK"; then
