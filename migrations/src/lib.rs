@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_foundation;
 mod m20261126_000002_create_payments;
 mod m20261129_100000_add_order_merchant_and_review;
+mod m20261129_100001_create_open_order_index;
 mod m20261129_200000_create_login_throttles;
 mod m20261129_400001_create_operations;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_foundation::Migration),
             Box::new(m20261126_000002_create_payments::Migration),
             Box::new(m20261129_100000_add_order_merchant_and_review::Migration),
+            Box::new(m20261129_100001_create_open_order_index::Migration),
             Box::new(m20261129_200000_create_login_throttles::Migration),
             Box::new(m20261129_400001_create_operations::Migration),
         ]

@@ -82,6 +82,10 @@ pub fn router() -> Router<AppState> {
             get(enrollments::handlers::group_qr),
         )
         .route(
+            "/api/v1/enrollments/{id}/personal-link",
+            post(enrollments::handlers::personal_link_url),
+        )
+        .route(
             "/api/v1/admin/payments/poll",
             post(payments::handlers::poll_now),
         )
@@ -161,6 +165,7 @@ pub fn router() -> Router<AppState> {
         payments::handlers::order_qr,
         enrollments::handlers::my_enrollment,
         enrollments::handlers::group_qr,
+        enrollments::handlers::personal_link_url,
         payments::handlers::poll_now,
         enrollments::handlers::list,
         enrollments::handlers::export,

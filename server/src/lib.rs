@@ -199,7 +199,11 @@ pub fn router(state: AppState) -> Router {
             post(payments::webhook::transaction_notification)
                 .layer(DefaultBodyLimit::max(payments::webhook::BODY_LIMIT)),
         )
-        .route("/h5/m/{token}", get(enrollments::handlers::personal_link))
+        .route(
+            "/h5/m/{token}",
+            get(enrollments::handlers::personal_link)
+                .post(enrollments::handlers::confirm_personal_link),
+        )
         .route("/h5/wechat-auth", get(wechat_oauth::handlers::wechat_auth))
         .route(
             "/h5/wechat-auth/callback",

@@ -444,9 +444,16 @@ pub struct MyEnrollment {
     pub amount_fen: i64,
     /// Where the camp group's QR image is served to this member.
     pub group_qr_url: Option<String>,
-    /// A personal link that opens this page in another browser.
-    pub personal_link: Option<String>,
     pub today: NaiveDate,
+}
+
+/// The member's personal link, given only on an explicit request (never in a
+/// rendered page): opening it in another browser and confirming there lets
+/// that browser see the enrollment too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PersonalLink {
+    pub url: String,
 }
 
 // ---- staff: enrollments (member management) ----

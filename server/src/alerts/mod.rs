@@ -24,12 +24,16 @@ use crate::jobs::{Job, JobContext};
 pub enum AlertKind {
     /// A second paid order for an enrollment already paid (ARCHITECTURE §4): a refund decision.
     DuplicatePayment,
+    /// A payment WeChat Pay reports that could not count (issue 6 item 2): a
+    /// person checks it and decides a refund.
+    PaymentNeedsReview,
 }
 
 impl AlertKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DuplicatePayment => "duplicate_payment",
+            Self::PaymentNeedsReview => "payment_needs_review",
         }
     }
 }
@@ -95,6 +99,41 @@ impl Job for DuplicatePaymentAlert {
             "已生成重复支付提醒".to_owned()
         } else {
             "重复支付提醒已存在".to_owned()
+        })
+    }
+}
+
+/// Raises the admin alert for a paid-needs-review payment (enqueued through
+/// the outbox by the settlement that recorded it). The order may be unknown,
+/// so the job carries its number and the reason. Idempotent per out_trade_no.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentReviewAlert {
+    pub out_trade_no: String,
+    pub reason: String,
+}
+
+impl Job for PaymentReviewAlert {
+    const NAME: &'static str = "alert_payment_needs_review";
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(self.out_trade_no.clone())
+    }
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<String> {
+        let raised = service::raise(
+            &ctx.db,
+            service::NewAlert {
+                kind: AlertKind::PaymentNeedsReview,
+                dedupe_key: format!("payment_needs_review:{}", self.out_trade_no),
+                target: format!("订单 {}", self.out_trade_no),
+                message: format!("已收款但未计入报名，请核对后决定是否退款：{}", self.reason),
+            },
+        )
+        .await?;
+        Ok(if raised {
+            "已生成支付待核对提醒".to_owned()
+        } else {
+            "支付待核对提醒已存在".to_owned()
         })
     }
 }

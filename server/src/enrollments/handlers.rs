@@ -1,18 +1,20 @@
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, HOST, LOCATION, ORIGIN,
+};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use shared::api::{
     EnrollmentDetail, EnrollmentQuery, EnrollmentRow, MarkJoinedRequest, MyEnrollment, Page,
+    PersonalLink,
 };
 
 use super::{member, service};
 use crate::auth::Staff;
 use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::payments::access;
-use crate::payments::member::{MEMBER_COOKIE, MemberToken, set_cookie};
+use crate::payments::member::{MEMBER_COOKIE, MemberToken, set_cookie, token_hash};
 use crate::state::AppState;
 
 /// Members who signed up, with filters (coaches and volunteers: their camps only).
@@ -89,7 +91,7 @@ pub async fn my_enrollment(
     MemberToken(token): MemberToken,
 ) -> AppResult<Json<MyEnrollment>> {
     Ok(Json(
-        member::my_enrollment(&state.db, &state.config.public_url, id, token.as_deref()).await?,
+        member::my_enrollment(&state.db, id, token.as_deref()).await?,
     ))
 }
 
@@ -111,15 +113,73 @@ pub async fn group_qr(
         .into_response())
 }
 
-/// The personal link: sets this browser's member cookie and opens the enrollment.
+/// The member's personal link, only on this explicit request.
+#[utoipa::path(post, path = "/api/v1/enrollments/{id}/personal-link", tag = "enrollment", responses((status = 200, body = PersonalLink)))]
+pub async fn personal_link_url(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    MemberToken(token): MemberToken,
+) -> AppResult<Json<PersonalLink>> {
+    Ok(Json(
+        member::personal_link(&state.db, &state.config.public_url, id, token.as_deref()).await?,
+    ))
+}
+
+/// The personal link, opened: a page that says whose enrollment it is and asks
+/// to confirm. Nothing is set on a GET (a link followed by accident, a preview
+/// bot or a crafted link changes nothing in this browser).
 pub async fn personal_link(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
 ) -> AppResult<Response> {
-    let Some(id) = access::enrollment_of_token(&state.db, &token).await? else {
+    let Some(preview) = member::link_preview(&state.db, &token).await? else {
         return Ok(Redirect::to("/h5").into_response());
     };
-    let mut headers = set_cookie(MEMBER_COOKIE, &token, state.config.server.secure_cookies);
+    let preview = ammonia::clean_text(&preview);
+    // The form posts to this same address; the page repeats no token.
+    let html = format!(
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>打开我的报名</title>
+<style>body{{margin:0;font-family:-apple-system,"PingFang SC",sans-serif;background:#f7f8fa;color:#323233}}main{{max-width:480px;margin:0 auto;padding:24px 16px}}section{{background:#fff;border-radius:8px;padding:20px}}h1{{font-size:18px}}p{{color:#646566;line-height:1.6}}button{{width:100%;height:44px;border:0;border-radius:22px;background:#07c160;color:#fff;font-size:16px}}a{{display:block;text-align:center;margin-top:16px;color:#576b95}}</style></head>
+<body><main><section><h1>在此浏览器打开报名</h1><p>这是 {preview} 的报名。</p><p>仅在这是你本人的报名时继续：确认后，此浏览器可以查看这份报名和群二维码。</p>
+<form method="post"><button type="submit">是我本人，打开报名</button></form><a href="/h5">不是我，返回首页</a></section></main></body></html>"#
+    );
+    Ok((
+        [(CACHE_CONTROL, "private, no-store")],
+        axum::response::Html(html),
+    )
+        .into_response())
+}
+
+/// The confirmation of a personal link: binds this browser (its own token, or
+/// a new one) to the link's enrollments and opens the newest. A cross-site
+/// POST is refused, so another site cannot submit the confirmation for the
+/// visitor.
+pub async fn confirm_personal_link(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+    MemberToken(browser): MemberToken,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let same_site = match (headers.get(ORIGIN), headers.get(HOST)) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .is_some_and(|(_, o)| host.to_str().is_ok_and(|h| h == o)),
+        (Some(_), None) => false,
+    };
+    if !same_site {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    }
+    let new_token = browser.is_none().then(crate::payments::member::new_token);
+    let own = browser.or_else(|| new_token.clone()).unwrap_or_default();
+    let Some(id) = member::open_personal_link(&state.db, &token, &token_hash(&own)).await? else {
+        return Ok(Redirect::to("/h5").into_response());
+    };
+    let mut headers = new_token
+        .map(|t| set_cookie(MEMBER_COOKIE, &t, state.config.server.secure_cookies))
+        .unwrap_or_default();
     headers.insert(
         LOCATION,
         format!("/h5/enrollments/{id}")

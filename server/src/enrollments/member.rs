@@ -4,21 +4,21 @@
 
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, EntityTrait};
-use shared::api::MyEnrollment;
+use shared::api::{MyEnrollment, PersonalLink};
 use shared::dates::business_date;
 
 use crate::camps;
 use crate::entity::{enrollments, uploads};
 use crate::error::{AppError, AppResult};
-use crate::payments::access::enrollment_for_member;
+use crate::payments::access::{self, enrollment_for_member};
 
-/// The member's enrollment; `public_url` is where the personal link points.
+/// The member's enrollment. It carries no token: the rendered page must not
+/// hold the key to it (see [`personal_link`]).
 ///
 /// # Errors
 /// Not found unless this browser's token is bound to the enrollment.
 pub async fn my_enrollment(
     db: &impl ConnectionTrait,
-    public_url: &str,
     id: i64,
     token: Option<&str>,
 ) -> AppResult<MyEnrollment> {
@@ -35,7 +35,6 @@ pub async fn my_enrollment(
         paid_at: enrollment.paid_at,
         amount_fen: enrollment.amount_fen,
         group_qr_url: paid.then(|| format!("/api/v1/enrollments/{id}/group-qr")),
-        personal_link: token.map(|t| format!("{}/h5/m/{t}", public_url.trim_end_matches('/'))),
         today,
     })
 }
@@ -58,4 +57,71 @@ pub async fn group_qr(
         .await?
         .ok_or_else(|| AppError::not_found("训练营"))?;
     crate::uploads::service::find(db, camp.group_qr_upload_id).await
+}
+
+/// The personal link of a browser bound to the enrollment: `public_url` +
+/// `/h5/m/<its member token>`. Only over an explicit API request.
+///
+/// # Errors
+/// Not found unless this browser's token is bound to the enrollment.
+pub async fn personal_link(
+    db: &impl ConnectionTrait,
+    public_url: &str,
+    id: i64,
+    token: Option<&str>,
+) -> AppResult<PersonalLink> {
+    enrollment_for_member(db, id, token).await?;
+    let token = token.unwrap_or_default();
+    Ok(PersonalLink {
+        url: format!("{}/h5/m/{token}", public_url.trim_end_matches('/')),
+    })
+}
+
+/// Opens a personal link in this browser (the POST after the confirmation
+/// page): the browser's own token — or a new one if it has none — is bound to
+/// the link's enrollments. The link's token is never set as this browser's
+/// cookie, so a link cannot plant someone else's identity here (a planted
+/// token would let its owner see what this browser pays for next).
+///
+/// Returns the newest enrollment to open, or `None` for an unknown link.
+pub async fn open_personal_link(
+    db: &impl ConnectionTrait,
+    link_token: &str,
+    browser_token_hash: &str,
+) -> AppResult<Option<i64>> {
+    let ids = access::enrollments_of_token(db, link_token).await?;
+    for id in &ids {
+        access::bind_token(db, browser_token_hash, *id).await?;
+    }
+    Ok(ids.first().copied())
+}
+
+/// What the confirmation page shows before a link is opened here: the camp and
+/// the masked names, so the visitor sees whose enrollment it is.
+pub async fn link_preview(
+    db: &impl ConnectionTrait,
+    link_token: &str,
+) -> AppResult<Option<String>> {
+    let Some(id) = access::enrollment_of_token(db, link_token).await? else {
+        return Ok(None);
+    };
+    let Some(enrollment) = enrollments::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let camp = crate::entity::camps::Entity::find_by_id(enrollment.camp_id)
+        .one(db)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let tail: String = enrollment
+        .planet_id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let first: String = enrollment.planet_nickname.chars().take(1).collect();
+    Ok(Some(format!("「{camp}」· {first}**（星球ID 尾号 {tail}）")))
 }

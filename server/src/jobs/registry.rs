@@ -37,6 +37,7 @@ pub fn registry() -> &'static Registry {
             .job::<BackupDatabase>()
             .job::<PollPayments>()
             .job::<crate::alerts::DuplicatePaymentAlert>()
+            .job::<crate::alerts::PaymentReviewAlert>()
     });
     &REGISTRY
 }

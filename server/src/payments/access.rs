@@ -50,7 +50,7 @@ pub async fn is_bound(
     Ok(found > 0)
 }
 
-/// The order, if this browser may see it; otherwise "not found" (no hint that it exists).
+/// The order, if it is this browser's; otherwise "not found" (no hint that it exists).
 pub async fn order_for_member(
     db: &impl ConnectionTrait,
     out_trade_no: &str,
@@ -61,7 +61,9 @@ pub async fn order_for_member(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("订单"))?;
-    if !is_bound(db, token, order.enrollment_id).await? {
+    // An order is its browser's own: before payment no one else, not even
+    // another browser that typed the same 星球ID, sees it.
+    if token.map(token_hash).as_deref() != Some(order.member_token_hash.as_str()) {
         return Err(AppError::not_found("订单"));
     }
     Ok(order)
@@ -81,6 +83,18 @@ pub async fn enrollment_for_member(
         return Err(AppError::not_found("报名记录"));
     }
     Ok(enrollment)
+}
+
+/// The enrollments a member token is bound to, newest first (the personal link).
+pub async fn enrollments_of_token(db: &impl ConnectionTrait, token: &str) -> AppResult<Vec<i64>> {
+    Ok(member_tokens::Entity::find()
+        .filter(member_tokens::Column::TokenHash.eq(token_hash(token)))
+        .order_by_desc(member_tokens::Column::EnrollmentId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.enrollment_id)
+        .collect())
 }
 
 /// The newest enrollment a member token is bound to, for the personal link.

@@ -33,13 +33,17 @@ pub async fn order_view(
     token: Option<&str>,
 ) -> AppResult<OrderView> {
     let mut order = order_for_member(db, out_trade_no, token).await?;
+    let camp = camps::Entity::find_by_id(order.camp_id).one(db).await?;
     if order.status == payment_orders::CREATED && order.pay_data.is_some() {
-        match reconcile(db, gateway, &order, false).await {
+        // An order at a price that is no longer the deposit is not payable (PRD §9.1).
+        let old_price = camp
+            .as_ref()
+            .is_some_and(|c| c.deposit_fen != order.amount_fen);
+        match reconcile(db, gateway, &order, old_price).await {
             Ok(_) => order = order_for_member(db, out_trade_no, token).await?,
             Err(e) => tracing::debug!(error = %e, "order query failed; showing the stored state"),
         }
     }
-    let camp = camps::Entity::find_by_id(order.camp_id).one(db).await?;
     let status = status_of(&order);
     let pay = if status == OrderStatus::Created {
         pay_action(gateway, &order)?

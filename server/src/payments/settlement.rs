@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use super::access::bind_token;
 use super::gateway::Gateway;
 use super::signup::upstream;
 use crate::audit::{self, Action, Actor, Target};
@@ -52,16 +53,32 @@ async fn lock_order(txn: &impl ConnectionTrait, out_trade_no: &str) -> AppResult
     Ok(())
 }
 
-/// The one place a payment that needs a person is announced, in the
-/// transaction that records it: the audit row admins see, and the outbox event
-/// (a refund item to decide) once the outbox exists.
+/// The one place a paid-needs-review payment is announced, in the
+/// transaction that records it: the audit row, and through the outbox the
+/// admin alert (a refund decision) — nothing is announced if the transaction
+/// rolls back. Duplicates announce themselves the same way (their own alert).
 async fn announce_for_review(
     txn: &impl ConnectionTrait,
-    action: Action,
     target: Target,
-    details: String,
+    out_trade_no: &str,
+    reason: &str,
 ) -> AppResult<()> {
-    audit::record(txn, &Actor::system(), action, target, details).await?;
+    audit::record(
+        txn,
+        &Actor::system(),
+        Action::PaymentNeedsReview,
+        target,
+        format!("已收款但未计入报名，请核对后决定是否退款：{reason}"),
+    )
+    .await?;
+    crate::outbox::enqueue(
+        txn,
+        &crate::alerts::PaymentReviewAlert {
+            out_trade_no: out_trade_no.chars().take(64).collect(),
+            reason: reason.to_owned(),
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -138,9 +155,9 @@ pub async fn mark_paid(
         );
         announce_for_review(
             txn,
-            Action::PaymentNeedsReview,
             Target::system(&tx.out_trade_no),
-            reason.clone(),
+            &tx.out_trade_no,
+            &reason,
         )
         .await?;
         return Ok(PaidOutcome::NeedsReview(reason));
@@ -186,9 +203,9 @@ pub async fn mark_paid(
     if let Some(reason) = review {
         announce_for_review(
             txn,
-            Action::PaymentNeedsReview,
             Target::order(order.id, &order.out_trade_no),
-            format!("已收款但未计入报名，请核对后决定是否退款：{reason}"),
+            &order.out_trade_no,
+            &reason,
         )
         .await?;
         return Ok(PaidOutcome::NeedsReview(reason));
@@ -226,6 +243,8 @@ pub async fn mark_paid(
     let who = enrollment
         .map(|e| format!("{}（星球ID {}）", e.planet_nickname, e.planet_id))
         .unwrap_or_default();
+    // The browser that paid may see the enrollment (also a duplicate payer: it paid too).
+    bind_token(txn, &order.member_token_hash, order.enrollment_id).await?;
     if enrolled.rows_affected == 1 {
         audit::record(
             txn,
@@ -251,8 +270,9 @@ pub async fn mark_paid(
         shared::money::format_fen(order.amount_fen),
         order.out_trade_no
     );
-    announce_for_review(
+    audit::record(
         txn,
+        &Actor::system(),
         Action::DuplicatePayment,
         Target::enrollment(order.enrollment_id, &who),
         details,
@@ -279,15 +299,15 @@ async fn mark_paid_now(
     Ok(outcome)
 }
 
-/// Asks WeChat Pay about an open order and applies the answer. `close_expired`
-/// also closes an unpaid order past its lifetime.
+/// Asks WeChat Pay about an open order and applies the answer. With `close`,
+/// an order still unpaid is closed (at WeChat Pay first): past its lifetime, or
+/// at a price that is no longer the camp's deposit (PRD §9.1).
 pub async fn reconcile(
     db: &(impl ConnectionTrait + TransactionTrait),
     gateway: &Gateway,
     order: &payment_orders::Model,
-    close_expired: bool,
+    close: bool,
 ) -> AppResult<Option<PaidOutcome>> {
-    let expired = order.expires_at <= Utc::now();
     match gateway.client.query_order(&order.out_trade_no).await {
         Ok(tx) => match tx.state() {
             TradeState::Success | TradeState::Refund => {
@@ -297,19 +317,11 @@ pub async fn reconcile(
                 set_closed(db, order.id).await?;
                 Ok(None)
             }
-            _ if expired && close_expired => {
-                gateway
-                    .client
-                    .close_order(&order.out_trade_no)
-                    .await
-                    .map_err(upstream)?;
-                set_closed(db, order.id).await?;
-                Ok(None)
-            }
+            _ if close => close_open_order(db, gateway, order).await,
             _ => Ok(None),
         },
-        // Never reached WeChat Pay (the prepay failed): nothing to pay, close it once expired.
-        Err(WechatPayError::Api { status: 404, .. }) if expired && close_expired => {
+        // Never reached WeChat Pay (the prepay failed): nothing to pay.
+        Err(WechatPayError::Api { status: 404, .. }) if close => {
             set_closed(db, order.id).await?;
             Ok(None)
         }
@@ -317,7 +329,37 @@ pub async fn reconcile(
     }
 }
 
-async fn set_closed(db: &impl ConnectionTrait, order_id: i64) -> AppResult<()> {
+/// Closes an open order at WeChat Pay, then here, so it can never be paid
+/// (superseded by a new sign-up, expired, or at an old price). When WeChat Pay
+/// refuses because it was paid meanwhile, the payment is applied instead and
+/// its outcome returned.
+///
+/// # Errors
+/// WeChat Pay unreachable (the order stays open and is retried later).
+pub async fn close_open_order(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    gateway: &Gateway,
+    order: &payment_orders::Model,
+) -> AppResult<Option<PaidOutcome>> {
+    if order.pay_data.is_some()
+        && let Err(e) = gateway.client.close_order(&order.out_trade_no).await
+    {
+        // Paid meanwhile, closed already, or never known there: the query says which.
+        match gateway.client.query_order(&order.out_trade_no).await {
+            Ok(tx) if matches!(tx.state(), TradeState::Success | TradeState::Refund) => {
+                return Ok(Some(mark_paid_now(db, gateway, &tx).await?));
+            }
+            Ok(tx) if matches!(tx.state(), TradeState::Closed | TradeState::Revoked) => {}
+            Err(WechatPayError::Api { status: 404, .. }) => {}
+            _ => return Err(upstream(e)),
+        }
+    }
+    set_closed(db, order.id).await?;
+    Ok(None)
+}
+
+/// Marks an open order closed here (a no-op for any other state).
+pub(super) async fn set_closed(db: &impl ConnectionTrait, order_id: i64) -> AppResult<()> {
     payment_orders::Entity::update_many()
         .col_expr(
             payment_orders::Column::Status,
@@ -355,10 +397,22 @@ pub async fn poll_pending(
         .limit(1000)
         .all(db)
         .await?;
+    let camp_ids: Vec<i64> = orders.iter().map(|o| o.camp_id).collect();
+    let deposits: std::collections::HashMap<i64, i64> = camps::Entity::find()
+        .filter(camps::Column::Id.is_in(camp_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.deposit_fen))
+        .collect();
     let mut report = PollReport::default();
     for order in &orders {
         report.checked += 1;
-        match reconcile(db, gateway, order, true).await {
+        let old_price = deposits
+            .get(&order.camp_id)
+            .is_some_and(|d| *d != order.amount_fen);
+        let close = old_price || order.expires_at <= Utc::now();
+        match reconcile(db, gateway, order, close).await {
             Ok(Some(PaidOutcome::Paid)) => report.paid += 1,
             Ok(Some(PaidOutcome::Duplicate)) => report.duplicates += 1,
             Ok(Some(PaidOutcome::AlreadyPaid)) => {}

@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    SqlErr, TransactionTrait,
 };
 use serde::Serialize;
 use shared::api::{
@@ -19,6 +20,7 @@ use shared::error::{ApiError, ErrorCode};
 use super::access::{bind_token, is_bound};
 use super::gateway::Gateway;
 use super::member::token_hash;
+use super::settlement::close_open_order;
 use crate::camps;
 use crate::entity::{enrollments, payment_orders};
 use crate::error::{AppError, AppResult};
@@ -91,23 +93,6 @@ async fn upsert_enrollment(
     let enrollment = find_enrollment(db, camp_id, &planet_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("enrollment vanished"))?;
-    if enrollment.status != enrollments::PAID {
-        // The latest form wins while nothing is paid: the nicknames are what staff will match against.
-        enrollments::Entity::update_many()
-            .col_expr(
-                enrollments::Column::PlanetNickname,
-                Expr::value(request.planet_nickname.trim()),
-            )
-            .col_expr(
-                enrollments::Column::WechatNickname,
-                Expr::value(request.wechat_nickname.trim()),
-            )
-            .col_expr(enrollments::Column::UpdatedAt, Expr::value(now))
-            .filter(enrollments::Column::Id.eq(enrollment.id))
-            .filter(enrollments::Column::Status.ne(enrollments::PAID))
-            .exec(db)
-            .await?;
-    }
     Ok(enrollment)
 }
 
@@ -126,7 +111,7 @@ async fn find_enrollment(
 /// PRD §4.1.2 and §9.1. Returns the response and, for a browser without one,
 /// the new member token to set.
 pub async fn sign_up(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     gateway: &Gateway,
     camp_id: i64,
     request: SignUpRequest,
@@ -157,13 +142,16 @@ pub async fn sign_up(
     if let Some(existing) = find_enrollment(db, camp_id, request.planet_id.trim()).await?
         && existing.status == enrollments::PAID
     {
+        // Only what proves payment opens a paid enrollment: a browser bound to
+        // it (the paying one, or one that confirmed the personal link), or
+        // inside WeChat the openid that paid. Names prove nothing: anyone can
+        // type them (issue 6 item 5).
         let owner = is_bound(db, Some(&token), existing.id).await?
-            || (existing.planet_nickname == request.planet_nickname.trim()
-                && existing.wechat_nickname == request.wechat_nickname.trim());
+            || paid_by_openid(db, existing.id, openid.as_deref()).await?;
         if !owner {
             return Err(AppError::message(
                 ErrorCode::Conflict,
-                "该星球ID已报名。如是本人，请核对星球昵称和微信昵称后重试",
+                "该星球ID已报名。如是本人，请用支付时的浏览器或微信打开，或使用个人链接",
             ));
         }
         bind_token(db, &hash, existing.id).await?;
@@ -191,66 +179,26 @@ pub async fn sign_up(
         _ => {}
     }
 
+    // The enrollment is shared by everyone who types this 星球ID; nothing about
+    // it changes and no browser is bound to it until an order is paid.
     let enrollment = upsert_enrollment(db, camp_id, &request).await?;
-    bind_token(db, &hash, enrollment.id).await?;
-
-    // Coming back to the page resumes this browser's open order.
-    let now = Utc::now();
-    let open = payment_orders::Entity::find()
-        .filter(payment_orders::Column::EnrollmentId.eq(enrollment.id))
-        .filter(payment_orders::Column::MemberTokenHash.eq(hash.as_str()))
-        .filter(payment_orders::Column::Status.eq(payment_orders::CREATED))
-        .filter(payment_orders::Column::TradeType.eq(request.pay_method.as_str()))
-        .filter(payment_orders::Column::AmountFen.eq(camp.deposit_fen))
-        .filter(payment_orders::Column::ExpiresAt.gt(now + Duration::minutes(10)))
-        .filter(payment_orders::Column::PayData.is_not_null())
-        .order_by_desc(payment_orders::Column::Id)
-        .one(db)
-        .await?;
-    let order = match open {
-        Some(order) => order,
-        None => {
-            let order = payment_orders::ActiveModel {
-                out_trade_no: Set(new_out_trade_no(now)),
-                camp_id: Set(camp_id),
-                enrollment_id: Set(enrollment.id),
-                amount_fen: Set(camp.deposit_fen),
-                trade_type: Set(request.pay_method.as_str().to_owned()),
-                status: Set(payment_orders::CREATED.to_owned()),
-                member_token_hash: Set(hash.clone()),
-                pay_data: Set(None),
-                payer_openid: Set(openid.clone()),
-                transaction_id: Set(None),
-                paid_at: Set(None),
-                expires_at: Set(now + Duration::hours(ORDER_LIFETIME_HOURS)),
-                duplicate: Set(false),
-                app_id: Set(Some(gateway.app_id.clone())),
-                mch_id: Set(Some(gateway.mch_id.clone())),
-                planet_nickname: Set(Some(request.planet_nickname.trim().to_owned())),
-                wechat_nickname: Set(Some(request.wechat_nickname.trim().to_owned())),
-                review_reason: Set(None),
-                queried_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-            let action = prepay(
-                gateway,
-                &order,
-                &camp.name,
-                request.pay_method,
-                openid.as_deref(),
-                client_ip,
-            )
-            .await?;
-            let mut row: payment_orders::ActiveModel = order.into();
-            row.pay_data = Set(Some(
-                serde_json::to_string(&action).map_err(anyhow::Error::from)?,
+    let form = OrderForm {
+        camp_name: &camp.name,
+        deposit_fen: camp.deposit_fen,
+        request: &request,
+        token_hash: &hash,
+        openid: openid.as_deref(),
+        client_ip,
+    };
+    let order = match open_order(db, gateway, &enrollment, &form).await? {
+        Opened::Order(order) => *order,
+        Opened::PaidMeanwhile => {
+            return Ok((
+                SignUpResponse::AlreadyEnrolled {
+                    enrollment_id: enrollment.id,
+                },
+                new_token,
             ));
-            row.updated_at = Set(Utc::now());
-            row.update(db).await?
         }
     };
     let pay = pay_action(gateway, &order)?
@@ -263,6 +211,156 @@ pub async fn sign_up(
         },
         new_token,
     ))
+}
+
+/// Whether the openid paid one of the enrollment's orders (inside WeChat, the
+/// payer proves who they are by their openid).
+async fn paid_by_openid(
+    db: &impl ConnectionTrait,
+    enrollment_id: i64,
+    openid: Option<&str>,
+) -> AppResult<bool> {
+    let Some(openid) = openid else {
+        return Ok(false);
+    };
+    let paid = payment_orders::Entity::find()
+        .filter(payment_orders::Column::EnrollmentId.eq(enrollment_id))
+        .filter(payment_orders::Column::Status.eq(payment_orders::PAID))
+        .filter(payment_orders::Column::ReviewReason.is_null())
+        .filter(payment_orders::Column::PayerOpenid.eq(openid))
+        .count(db)
+        .await?;
+    Ok(paid > 0)
+}
+
+/// What a new order is made of.
+struct OrderForm<'a> {
+    camp_name: &'a str,
+    deposit_fen: i64,
+    request: &'a SignUpRequest,
+    token_hash: &'a str,
+    openid: Option<&'a str>,
+    client_ip: &'a str,
+}
+
+enum Opened {
+    Order(Box<payment_orders::Model>),
+    /// The open order being superseded turned out to be paid: nothing new to pay.
+    PaidMeanwhile,
+}
+
+/// How long a concurrent request of the same browser may take to prepay its order.
+const CREATING_GRACE_SECS: i64 = 30;
+
+/// This browser's one open order for the enrollment (issue 6 item 4). The
+/// database allows one `created` order per (enrollment, browser) (partial
+/// unique index `ux_payment_orders_open`); an open order that fits (same method,
+/// current price, time left) is resumed, any other is closed — at WeChat Pay
+/// first, so it can never be paid — before a new one is made. Two requests at
+/// once meet at the index: the loser waits for the winner's order.
+async fn open_order(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    gateway: &Gateway,
+    enrollment: &enrollments::Model,
+    form: &OrderForm<'_>,
+) -> AppResult<Opened> {
+    let method = form.request.pay_method;
+    for _ in 0..40 {
+        let now = Utc::now();
+        let open = payment_orders::Entity::find()
+            .filter(payment_orders::Column::EnrollmentId.eq(enrollment.id))
+            .filter(payment_orders::Column::MemberTokenHash.eq(form.token_hash))
+            .filter(payment_orders::Column::Status.eq(payment_orders::CREATED))
+            .one(db)
+            .await?;
+        if let Some(order) = open {
+            if order.pay_data.is_none()
+                && order.created_at > now - Duration::seconds(CREATING_GRACE_SECS)
+            {
+                // Another request of this browser is prepaying it right now.
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                continue;
+            }
+            let fits = order.pay_data.is_some()
+                && order.trade_type == method.as_str()
+                && order.amount_fen == form.deposit_fen
+                && order.expires_at > now + Duration::minutes(10)
+                && (method != PayMethod::Jsapi || order.payer_openid.as_deref() == form.openid);
+            if fits {
+                return Ok(Opened::Order(Box::new(order)));
+            }
+            if close_open_order(db, gateway, &order).await?.is_some() {
+                return Ok(Opened::PaidMeanwhile);
+            }
+        }
+        let inserted = new_order_row(gateway, enrollment, form, now)
+            .insert(db)
+            .await;
+        let order = match inserted {
+            Ok(order) => order,
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let action = prepay(
+            gateway,
+            &order,
+            form.camp_name,
+            method,
+            form.openid,
+            form.client_ip,
+        )
+        .await;
+        let action = match action {
+            Ok(action) => action,
+            Err(e) => {
+                // Never reached WeChat Pay: close it so the next attempt starts afresh.
+                super::settlement::set_closed(db, order.id).await?;
+                return Err(e);
+            }
+        };
+        let mut row: payment_orders::ActiveModel = order.into();
+        row.pay_data = Set(Some(
+            serde_json::to_string(&action).map_err(anyhow::Error::from)?,
+        ));
+        row.updated_at = Set(Utc::now());
+        return Ok(Opened::Order(Box::new(row.update(db).await?)));
+    }
+    Err(AppError::message(
+        ErrorCode::Conflict,
+        "正在创建订单，请稍后重试",
+    ))
+}
+
+fn new_order_row(
+    gateway: &Gateway,
+    enrollment: &enrollments::Model,
+    form: &OrderForm<'_>,
+    now: DateTime<Utc>,
+) -> payment_orders::ActiveModel {
+    payment_orders::ActiveModel {
+        out_trade_no: Set(new_out_trade_no(now)),
+        camp_id: Set(enrollment.camp_id),
+        enrollment_id: Set(enrollment.id),
+        amount_fen: Set(form.deposit_fen),
+        trade_type: Set(form.request.pay_method.as_str().to_owned()),
+        status: Set(payment_orders::CREATED.to_owned()),
+        member_token_hash: Set(form.token_hash.to_owned()),
+        pay_data: Set(None),
+        payer_openid: Set(form.openid.map(str::to_owned)),
+        transaction_id: Set(None),
+        paid_at: Set(None),
+        expires_at: Set(now + Duration::hours(ORDER_LIFETIME_HOURS)),
+        duplicate: Set(false),
+        app_id: Set(Some(gateway.app_id.clone())),
+        mch_id: Set(Some(gateway.mch_id.clone())),
+        planet_nickname: Set(Some(form.request.planet_nickname.trim().to_owned())),
+        wechat_nickname: Set(Some(form.request.wechat_nickname.trim().to_owned())),
+        review_reason: Set(None),
+        queried_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
 }
 
 /// What WeChat Pay's prepay answered, as stored (JSAPI keeps only its prepay_id).

@@ -252,6 +252,8 @@ pub fn png_bytes() -> Vec<u8> {
 }
 
 /// An HTTP client with its own cookie jar, echoing the CSRF token once signed in.
+/// A clone shares the jar (the same browser).
+#[derive(Clone)]
 pub struct Client {
     base: String,
     http: reqwest::Client,

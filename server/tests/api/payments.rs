@@ -17,8 +17,8 @@ use server::integrations::wechat_pay::{
 };
 use server::settings::wechat_pay::{SANDBOX_KEY, StoredSandbox};
 use shared::api::{
-    MyEnrollment, OrderStatus, OrderView, PayAction, PayMethod, PublicCamp, SignUpRequest,
-    SignUpResponse,
+    MyEnrollment, OrderStatus, OrderView, PayAction, PayMethod, PersonalLink, PublicCamp,
+    SignUpRequest, SignUpResponse,
 };
 
 use crate::helpers::*;
@@ -228,18 +228,277 @@ async fn an_enrolled_id_shows_the_qr_only_to_its_owner() {
             .is_err()
     );
 
-    // The member on a new phone, re-entering both nicknames, is recognised.
+    // The member on a new phone re-typing both nicknames proves nothing: names are public.
     let new_phone = app.anonymous();
-    let again = sign_up(&new_phone, camp.id, &form("15555411851482"))
+    let err = sign_up(&new_phone, camp.id, &form("15555411851482"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, StatusCode::CONFLICT);
+    assert!(
+        new_phone
+            .get::<MyEnrollment>(&format!("/api/v1/enrollments/{enrollment_id}"))
+            .await
+            .is_err()
+    );
+
+    // The personal link, asked for explicitly by the paying browser, opens it there after a confirmation.
+    let link: PersonalLink = member
+        .post(&format!(
+            "/api/v1/enrollments/{enrollment_id}/personal-link"
+        ))
         .await
         .unwrap();
-    assert_eq!(again, SignUpResponse::AlreadyEnrolled { enrollment_id });
+    let path = link
+        .url
+        .trim_start_matches(&app.config.public_url)
+        .to_owned();
+    assert!(path.starts_with("/h5/m/"), "{}", link.url);
+    assert!(
+        stranger
+            .post::<PersonalLink>(&format!(
+                "/api/v1/enrollments/{enrollment_id}/personal-link"
+            ))
+            .await
+            .is_err(),
+        "only a browser that may see it gets the link"
+    );
+    let page = new_phone.raw(Method::GET, &path, None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers().get("set-cookie").is_none(),
+        "a GET sets nothing"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("1482") && html.contains("<form method=\"post\">"),
+        "{html}"
+    );
+    assert!(
+        new_phone
+            .get::<MyEnrollment>(&format!("/api/v1/enrollments/{enrollment_id}"))
+            .await
+            .is_err(),
+        "not before the confirmation"
+    );
+    let confirmed = new_phone.raw(Method::POST, &path, None).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let cookie = confirmed.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let link_token = path.trim_start_matches("/h5/m/");
+    assert!(
+        !cookie.contains(link_token),
+        "the link's token is not planted in this browser"
+    );
     let mine: MyEnrollment = new_phone
         .get(&format!("/api/v1/enrollments/{enrollment_id}"))
         .await
         .unwrap();
     assert!(mine.paid);
+    // The member's page, rendered on the server, does not carry the token.
+    let rendered = member
+        .raw(
+            Method::GET,
+            &format!("/h5/enrollments/{enrollment_id}"),
+            None,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rendered.contains("群二维码") || rendered.contains("支付成功"),
+        "{rendered}"
+    );
+    assert!(
+        !rendered.contains(link_token),
+        "no raw member token in server-rendered HTML"
+    );
     assert_eq!(enrollments::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn names_typed_before_payment_grant_nothing_and_the_paid_order_keeps_its_names() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let (member, stranger) = (app.anonymous(), app.anonymous());
+    // Someone types the real member's 星球ID with other names first, and does not pay.
+    let mut guess = form("15555411851482");
+    guess.planet_nickname = "冒名者".into();
+    guess.wechat_nickname = "fake".into();
+    let (enrollment_id, strangers_order) = pending(&stranger, camp.id, &guess).await;
+    let (same_enrollment, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    assert_eq!(enrollment_id, same_enrollment);
+    assert!(
+        stranger
+            .get::<OrderView>(&format!("/api/v1/orders/{out_trade_no}"))
+            .await
+            .is_err(),
+        "an order is its browser's own"
+    );
+    pay_in_cashier(&app, &out_trade_no).await;
+    app.eventually("payment", || async {
+        order_status_in_db(&app, &out_trade_no).await == "paid"
+    })
+    .await;
+
+    let enrollment = enrollments::Entity::find_by_id(enrollment_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            enrollment.planet_nickname.as_str(),
+            enrollment.wechat_nickname.as_str()
+        ),
+        ("早起的小王", "wang"),
+        "the names of the order that was paid"
+    );
+    for path in [
+        format!("/api/v1/enrollments/{enrollment_id}"),
+        format!("/api/v1/enrollments/{enrollment_id}/group-qr"),
+    ] {
+        assert_eq!(
+            stranger.raw(Method::GET, &path, None).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}: the browser that only typed the ID gets nothing"
+        );
+    }
+    let mine: MyEnrollment = member
+        .get(&format!("/api/v1/enrollments/{enrollment_id}"))
+        .await
+        .unwrap();
+    assert!(mine.paid);
+    // The stranger's open order is still its own, and trying again gets "已报名".
+    assert_eq!(order_status_in_db(&app, &strangers_order).await, "created");
+    assert_eq!(
+        sign_up(&stranger, camp.id, &guess)
+            .await
+            .unwrap_err()
+            .status,
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn a_personal_link_cannot_be_planted_by_another_site() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (enrollment_id, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    pay_in_cashier(&app, &out_trade_no).await;
+    app.eventually("payment", || async {
+        order_status_in_db(&app, &out_trade_no).await == "paid"
+    })
+    .await;
+    let link: PersonalLink = member
+        .post(&format!(
+            "/api/v1/enrollments/{enrollment_id}/personal-link"
+        ))
+        .await
+        .unwrap();
+    let path = link
+        .url
+        .trim_start_matches(&app.config.public_url)
+        .to_owned();
+    let victim = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cross_site = victim
+        .post(format!("{}{path}", app.base))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    assert!(cross_site.headers().get("set-cookie").is_none());
+    // A browser that has its own token keeps it; it only gains this enrollment.
+    let other = app.anonymous();
+    let (_, _) = pending(&other, camp.id, &form("16666411851482")).await;
+    let confirmed = other.raw(Method::POST, &path, None).await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    assert!(
+        confirmed.headers().get("set-cookie").is_none(),
+        "its own token stays"
+    );
+    let _: MyEnrollment = other
+        .get(&format!("/api/v1/enrollments/{enrollment_id}"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_open_order_per_enrollment_and_browser_superseded_ones_closed_at_wechat() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (enrollment_id, first) = pending(&member, camp.id, &form("15555411851482")).await;
+    // After a deposit change the old order is not payable: the next sign-up replaces it.
+    let mut row = server::entity::camps::Entity::find_by_id(camp.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.deposit_fen = Set(12900);
+    row.update(&app.db).await.unwrap();
+    // Eight sign-ups from the same browser at the same moment.
+    let request = form("15555411851482");
+    let path = format!("/api/v1/camps/{}/enrollments", camp.id);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (member, path, request) = (member.clone(), path.clone(), request.clone());
+        tasks.spawn(async move { member.post_json::<SignUpResponse>(&path, &request).await });
+    }
+    let results = tasks.join_all().await;
+    let mut numbers = HashSet::new();
+    for result in results {
+        match result {
+            Ok(SignUpResponse::Pending { out_trade_no, .. }) => {
+                numbers.insert(out_trade_no);
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => assert_eq!(e.status, StatusCode::CONFLICT, "{e:?}"),
+        }
+    }
+    assert_eq!(
+        numbers.len(),
+        1,
+        "every answer is the one open order: {numbers:?}"
+    );
+    let orders = payment_orders::Entity::find()
+        .filter(payment_orders::Column::EnrollmentId.eq(enrollment_id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let open: Vec<_> = orders.iter().filter(|o| o.status == "created").collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].amount_fen, 12900);
+    assert!(numbers.contains(&open[0].out_trade_no));
+    assert_eq!(order_status_in_db(&app, &first).await, "closed");
+    for order in orders
+        .iter()
+        .filter(|o| o.status == "closed" && o.pay_data.is_some())
+    {
+        let at_wechat = sandbox_wechat_orders::Entity::find_by_id(order.out_trade_no.clone())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            at_wechat.trade_state, "CLOSED",
+            "{} closed at WeChat too",
+            order.out_trade_no
+        );
+    }
+    // The database itself refuses a second open order for this browser.
+    let mut twin = open[0].clone().into_active_model();
+    twin.id = sea_orm::ActiveValue::NotSet;
+    twin.out_trade_no = Set("CPTWIN0000000000000000000001".into());
+    assert!(twin.insert(&app.db).await.is_err());
 }
 
 #[tokio::test]
@@ -723,6 +982,16 @@ async fn verified_notifications_that_cannot_count_are_accepted_and_flagged_for_r
         vec!["needs_review"]
     );
     assert_eq!(audit_count(&app, "payment_needs_review").await, 4);
+    // Each becomes an admin alert (a refund decision) through the outbox,
+    // written in the transaction that recorded the payment.
+    assert_eq!(
+        server::entity::outbox::Entity::find()
+            .filter(server::entity::outbox::Column::Job.eq("alert_payment_needs_review"))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        4
+    );
 
     // A state in which no money moved changes nothing and is answered too.
     let (_, unpaid) = pending(&app.anonymous(), camp.id, &form("10000000004")).await;
