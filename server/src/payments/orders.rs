@@ -1,7 +1,11 @@
 //! The member's order page: its status (checked with WeChat Pay while open) and
 //! how to pay it.
 
-use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 use shared::api::{OrderStatus, OrderView, PayAction};
 
 use super::access::order_for_member;
@@ -21,8 +25,32 @@ pub fn status_of(order: &payment_orders::Model) -> OrderStatus {
     }
 }
 
-/// The member's order; an open one is checked with WeChat Pay so the page
-/// moves on even when the notification is late.
+/// How often the member's page may make WeChat Pay query one order (issue 6
+/// item 8): the page polls every few seconds, a signed query each time would not do.
+pub const QUERY_INTERVAL_SECS: i64 = 5;
+
+/// Claims this order's next WeChat Pay query: true at most once per
+/// [`QUERY_INTERVAL_SECS`], also across instances (a conditional update).
+async fn claim_query(db: &impl ConnectionTrait, order_id: i64) -> AppResult<bool> {
+    let now = Utc::now();
+    let claimed = payment_orders::Entity::update_many()
+        .col_expr(payment_orders::Column::QueriedAt, Expr::value(now))
+        .filter(payment_orders::Column::Id.eq(order_id))
+        .filter(
+            Condition::any()
+                .add(payment_orders::Column::QueriedAt.is_null())
+                .add(
+                    payment_orders::Column::QueriedAt
+                        .lt(now - Duration::seconds(QUERY_INTERVAL_SECS)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// The member's order; an open one is checked with WeChat Pay (at most every
+/// few seconds) so the page moves on even when the notification is late.
 ///
 /// # Errors
 /// Not found unless this browser's token is bound to the order's enrollment.
@@ -34,7 +62,10 @@ pub async fn order_view(
 ) -> AppResult<OrderView> {
     let mut order = order_for_member(db, out_trade_no, token).await?;
     let camp = camps::Entity::find_by_id(order.camp_id).one(db).await?;
-    if order.status == payment_orders::CREATED && order.pay_data.is_some() {
+    if order.status == payment_orders::CREATED
+        && order.pay_data.is_some()
+        && claim_query(db, order.id).await?
+    {
         // An order at a price that is no longer the deposit is not payable (PRD §9.1).
         let old_price = camp
             .as_ref()

@@ -1410,3 +1410,31 @@ async fn notification_and_poll_racing_for_one_order_pay_it_once() {
     assert_eq!(audit_count(&app, "duplicate_payment").await, 0);
     assert_eq!(paid_enrollments(&app).await, 20);
 }
+
+#[tokio::test]
+async fn the_members_page_queries_wechat_at_most_every_few_seconds_per_order() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    set_notify(&app, "drop").await;
+    let member = app.anonymous();
+    let (_, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
+    let path = format!("/api/v1/orders/{out_trade_no}");
+    let first: OrderView = member.get(&path).await.unwrap();
+    assert_eq!(first.status, OrderStatus::Created, "queried: not paid yet");
+    pay_in_cashier(&app, &out_trade_no).await;
+    let soon: OrderView = member.get(&path).await.unwrap();
+    assert_eq!(
+        soon.status,
+        OrderStatus::Created,
+        "a poll right after the last query does not ask WeChat Pay again"
+    );
+    let mut row = order_row(&app, &out_trade_no).await.into_active_model();
+    row.queried_at = Set(Some(Utc::now() - Duration::seconds(6)));
+    row.update(&app.db).await.unwrap();
+    let later: OrderView = member.get(&path).await.unwrap();
+    assert_eq!(
+        later.status,
+        OrderStatus::Paid,
+        "the next interval queries again"
+    );
+}
