@@ -120,6 +120,7 @@ impl Application {
                 "生产模式（CAMP__SANDBOX=false）不能使用沙箱生成的微信支付密钥：请在系统设置中填写真实的商户配置，或先以沙箱模式启动并修改配置"
             );
         }
+        settings::wechat_pay::check_production_public_url(&config).map_err(anyhow::Error::msg)?;
         let jobs = JobQueue::connect(&config).await?;
         let listener = TcpListener::bind(&config.server.bind)
             .await

@@ -117,6 +117,13 @@ pub async fn update(
     if !base_url.is_empty() && !is_url {
         errors.insert("base_url".into(), "接口地址应以 https:// 开头".into());
     }
+    // JSAPI needs the openid, which needs the official account's OAuth, which needs the AppSecret.
+    if update.jsapi_enabled && stored.app_secret_sealed.is_empty() && update.app_secret.is_empty() {
+        errors.insert(
+            "app_secret".into(),
+            "开启公众号支付（JSAPI）时请填写公众号AppSecret".into(),
+        );
+    }
     if stored.api_v3_key_sealed.is_empty() && update.api_v3_key.is_empty() {
         errors.insert("api_v3_key".into(), "请填写APIv3密钥".into());
     }

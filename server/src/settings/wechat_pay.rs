@@ -38,6 +38,19 @@ pub fn notify_url(config: &Config, self_url: &str, path: &str) -> String {
     }
 }
 
+/// WeChat Pay calls only https notify URLs (issue 6 item 18): in production the
+/// public URL the notify URL is built from must be https, or the server refuses
+/// to start with this message.
+pub fn check_production_public_url(config: &Config) -> Result<(), String> {
+    if config.sandbox || config.public_url.trim().starts_with("https://") {
+        return Ok(());
+    }
+    Err(format!(
+        "生产模式（CAMP__SANDBOX=false）下 CAMP__PUBLIC_URL 必须是 https 地址：微信支付只向 https 的通知地址发送支付结果（当前为 {}）",
+        config.public_url
+    ))
+}
+
 /// As stored: secret fields are sealed text.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredWechatPay {

@@ -24,7 +24,11 @@ async fn system_info_shows_the_sandbox() {
     let app = TestApp::spawn().await;
     let info: SystemInfo = app.anonymous().get("/api/v1/system/info").await.unwrap();
     assert!(info.sandbox);
-    let production = TestApp::spawn_with(|c| c.sandbox = false).await;
+    let production = TestApp::spawn_with(|c| {
+        c.sandbox = false;
+        c.public_url = "https://camp.example.com".into();
+    })
+    .await;
     let info: SystemInfo = production
         .anonymous()
         .get("/api/v1/system/info")

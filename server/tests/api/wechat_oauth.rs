@@ -291,3 +291,51 @@ async fn a_value_sealed_for_one_purpose_does_not_open_as_another() {
         );
     }
 }
+
+#[tokio::test]
+async fn jsapi_needs_the_app_secret() {
+    let app = TestApp::spawn().await;
+    let (mut stored, _) = server::settings::load::<StoredWechatPay>(&app.db, KEY)
+        .await
+        .unwrap()
+        .unwrap();
+    stored.app_secret_sealed = String::new();
+    server::settings::save(&app.db, KEY, &stored, None)
+        .await
+        .unwrap();
+    let admin = app.admin().await;
+    let view: WechatPaySettingsView = admin
+        .get("/api/v1/admin/settings/wechat-pay")
+        .await
+        .unwrap();
+    let mut update = update_from(&view);
+    update.jsapi_enabled = true;
+    let err = admin
+        .put_json::<WechatPaySettingsView>("/api/v1/admin/settings/wechat-pay", &update)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(err.error.field_message("app_secret").is_some(), "{err:?}");
+    update.jsapi_enabled = false;
+    let _: WechatPaySettingsView = admin
+        .put_json("/api/v1/admin/settings/wechat-pay", &update)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn production_needs_an_https_public_url() {
+    let app = TestApp::spawn().await;
+    let mut production = app.config.clone();
+    production.sandbox = false;
+    production.server.bind = "127.0.0.1:0".into();
+    production.data_dir = app.data_dir.join("production");
+    production.database.url = None;
+    let err = server::Application::build(production.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("https"), "{err}");
+    production.public_url = "https://camp.example.com".into();
+    assert!(server::Application::build(production).await.is_ok());
+}
