@@ -33,6 +33,8 @@ pub struct Gateway {
     pub oauth_api_url: String,
     pub jsapi_enabled: bool,
     pub h5_enabled: bool,
+    /// Where members reach this site (the order page WeChat's H5 cashier returns to).
+    pub site_url: String,
 }
 
 /// The gateway built from the settings row last updated at the given time.
@@ -108,7 +110,13 @@ fn build(state: &PayState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> 
         platform: platform.clone(),
         wechatpay_serial_header: Some(stored.platform_public_key_id.clone()),
     })?;
+    let site_url = if state.config.sandbox {
+        &state.self_url
+    } else {
+        &state.config.public_url
+    };
     Ok(Gateway {
+        site_url: site_url.trim_end_matches('/').to_owned(),
         client,
         mch_id: stored.mch_id.clone(),
         app_id: stored.app_id.clone(),

@@ -413,6 +413,20 @@ async fn prepay(
     })
 }
 
+/// WeChat's H5 cashier returns the payer to `redirect_url` (urlencoded) when
+/// the h5_url carries one; without it the payer lands back on the sign-up
+/// form. Ours is the order page, on the address WeChat Pay reaches us at.
+fn with_redirect(gateway: &Gateway, h5_url: &str, out_trade_no: &str) -> String {
+    let target = format!("{}/h5/orders/{out_trade_no}", gateway.site_url);
+    match reqwest::Url::parse(h5_url) {
+        Ok(mut url) => {
+            url.query_pairs_mut().append_pair("redirect_url", &target);
+            url.to_string()
+        }
+        Err(_) => h5_url.to_owned(),
+    }
+}
+
 /// The stored prepay answer as the H5 needs it; JSAPI parameters are signed afresh.
 pub(super) fn pay_action(
     gateway: &Gateway,
@@ -424,7 +438,9 @@ pub(super) fn pay_action(
     let stored: StoredPay = serde_json::from_str(data).map_err(anyhow::Error::from)?;
     Ok(Some(match stored {
         StoredPay::Native { code_url } => PayAction::Native { code_url },
-        StoredPay::H5 { h5_url } => PayAction::H5 { h5_url },
+        StoredPay::H5 { h5_url } => PayAction::H5 {
+            h5_url: with_redirect(gateway, &h5_url, &order.out_trade_no),
+        },
         StoredPay::Jsapi { prepay_id } => {
             let params = jsapi_pay_params(
                 &gateway.client.config().merchant,

@@ -1438,3 +1438,33 @@ async fn the_members_page_queries_wechat_at_most_every_few_seconds_per_order() {
         "the next interval queries again"
     );
 }
+
+#[tokio::test]
+async fn the_h5_cashier_link_returns_the_payer_to_the_order_page() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let mut request = form("15555411851482");
+    request.pay_method = PayMethod::H5;
+    let SignUpResponse::Pending {
+        out_trade_no,
+        pay: PayAction::H5 { h5_url },
+        ..
+    } = sign_up(&app.anonymous(), camp.id, &request).await.unwrap()
+    else {
+        panic!("expected an H5 payment");
+    };
+    let url = reqwest::Url::parse(&h5_url).unwrap();
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_url")
+        .map(|(_, v)| v.into_owned());
+    assert_eq!(
+        redirect,
+        Some(format!("{}/h5/orders/{out_trade_no}", app.base)),
+        "{h5_url}"
+    );
+    assert!(
+        h5_url.contains("redirect_url=http%3A%2F%2F"),
+        "urlencoded: {h5_url}"
+    );
+}
