@@ -28,9 +28,9 @@
 //!    never the message text.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{ConnAcquireErr, DbErr, SqlErr};
 use shared::error::{ApiError, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +174,12 @@ impl From<DbErr> for AppError {
         if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
             return unique_violation(&message);
         }
+        // Every pooled connection stayed busy past the acquire timeout: a surge, not a bug;
+        // the request wrote nothing, so the client is told to retry.
+        if let DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) = err {
+            tracing::warn!("no database connection within the acquire timeout; answering busy");
+            return Self::code(ErrorCode::Busy);
+        }
         Self::Internal(anyhow::Error::new(err))
     }
 }
@@ -198,6 +204,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal | ErrorCode::Transport => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
+        ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -210,7 +217,14 @@ impl IntoResponse for AppError {
                 ApiError::new(ErrorCode::Internal)
             }
         };
-        (status_of(body.code), Json(body)).into_response()
+        let busy = body.code == ErrorCode::Busy;
+        let mut response = (status_of(body.code), Json(body)).into_response();
+        if busy {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 
@@ -226,6 +240,20 @@ mod tests {
             }
             AppError::Internal(e) => panic!("expected an API error, got {e:#}"),
         }
+    }
+
+    #[test]
+    fn an_exhausted_connection_pool_is_busy_with_retry_after_not_internal() {
+        let err = AppError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
+        assert_eq!(
+            code_and_field(AppError::from(DbErr::ConnectionAcquire(
+                ConnAcquireErr::Timeout
+            ))),
+            (ErrorCode::Busy, None)
+        );
+        let response = err.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]

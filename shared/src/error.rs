@@ -43,6 +43,9 @@ pub enum ErrorCode {
     CampHasEnrollments,
     /// The alert was already resolved by someone.
     AlertResolved,
+    /// The server is momentarily saturated (every database connection busy);
+    /// nothing was written. Retry after the `Retry-After` seconds (HTTP 503).
+    Busy,
 }
 
 impl ErrorCode {
@@ -69,6 +72,7 @@ impl ErrorCode {
             Self::CampStarted => "训练营已开始，不能删除",
             Self::CampHasEnrollments => "已有会员报名，不能删除该训练营",
             Self::AlertResolved => "该提醒已处理",
+            Self::Busy => "当前访问人数较多，请稍后重试",
         }
     }
 }
