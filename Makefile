@@ -5,7 +5,7 @@ export SQLX_OFFLINE := true
 
 E2E_ADMIN_PASSWORD := Admin-pass-123
 
-.PHONY: run release install install-lint install-browser test test-unit test-postgres test-e2e lint
+.PHONY: run release install install-lint install-browser test test-unit test-postgres test-api-fuzz test-e2e lint
 
 ## Install what is missing, build, and start the whole system on the embedded default.
 run: install
@@ -27,8 +27,9 @@ install-browser:
 
 ## Every test: unit and integration tests on SQLite, the integration tests again on
 ## PostgreSQL + Redis when CAMP_TEST_POSTGRES_URL / CAMP_TEST_REDIS_URL are set
-## (required on CI), and the browser journeys in headless Chromium.
-test: install install-browser test-unit test-postgres test-e2e
+## (required on CI), the API against its OpenAPI document (validator + schema
+## fuzzer), and the browser journeys in headless Chromium.
+test: install install-browser test-unit test-postgres test-api-fuzz test-e2e
 
 test-unit:
 	env -u CAMP_TEST_POSTGRES_URL -u CAMP_TEST_REDIS_URL cargo test --workspace
@@ -41,6 +42,11 @@ test-postgres:
 	  echo "==> integration tests on PostgreSQL + Redis"; \
 	  cargo test -p server --test api; \
 	fi
+
+## The served OpenAPI document validated, then schemathesis against a live server:
+## no 5xx, no dropped connection, only documented statuses (a few minutes at most).
+test-api-fuzz:
+	bash scripts/api-fuzz.sh
 
 test-e2e:
 	@if curl -s -o /dev/null --max-time 2 http://127.0.0.1:3000/; then \

@@ -41,7 +41,12 @@ test("a member signs up, pays in the sandbox cashier and gets the group QR; a se
   await page.locator(".h5-card", { hasText: CAMP }).click();
   await expect(page).toHaveURL(new RegExp(`/h5/camps/${campId}$`));
   await expect(page.getByText("¥50.00").first()).toBeVisible();
-  await page.getByRole("button", { name: "如何获取" }).click().catch(() => {});
+  // The help opens once the page is interactive: retry the click until hydrated,
+  // and fail if it never shows (a swallowed click proved nothing).
+  await expect(async () => {
+    await page.getByRole("button", { name: "如何获取" }).click();
+    await expect(page.getByText("昵称下方的一串数字就是星球ID")).toBeVisible({ timeout: 1_000 });
+  }).toPass();
   const fill = async () => {
     await page.locator('input[name="planet_nickname"]').fill("爱读书的小李");
     await page.locator('input[name="planet_id"]').fill("28882841455512");

@@ -16,7 +16,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Built-in fakes of the outside services and the "沙箱模式" banner.
     pub sandbox: bool,
-    /// The address members and staff reach this site at; used in QR codes and links.
+    /// The address members and staff reach this site at; used in QR codes and
+    /// links. Empty (the default): the address the server actually listens on.
     pub public_url: String,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
@@ -84,7 +85,7 @@ impl Default for Config {
         Self {
             data_dir: PathBuf::from("data"),
             sandbox: true,
-            public_url: "http://127.0.0.1:3000".into(),
+            public_url: String::new(),
             server: ServerConfig {
                 bind: "127.0.0.1:3000".into(),
                 secure_cookies: false,

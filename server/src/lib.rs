@@ -21,7 +21,9 @@ pub mod outbox;
 pub mod payments;
 pub mod rate_limit;
 pub mod redirect;
+pub mod request_id;
 pub mod sandbox;
+pub mod search;
 pub mod secrets;
 pub mod settings;
 #[cfg(feature = "ssr")]
@@ -126,6 +128,10 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.server.bind))?;
         let addr = listener.local_addr()?;
+        let mut config = config;
+        if config.public_url.trim().is_empty() {
+            config.public_url = listening_url(addr);
+        }
         let leptos = leptos_options(addr);
         let self_url = format!("http://{addr}");
         let keys = Arc::new(keys);
@@ -172,6 +178,19 @@ impl Application {
     }
 }
 
+/// `http://` and the bound address; an unspecified address (0.0.0.0, ::)
+/// becomes loopback, the one address it surely answers on.
+fn listening_url(addr: SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
+}
+
 fn leptos_options(addr: SocketAddr) -> leptos::config::LeptosOptions {
     let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
     leptos::config::LeptosOptions::builder()
@@ -216,5 +235,6 @@ pub fn router(state: AppState) -> Router {
     }
     #[cfg(feature = "ssr")]
     let router = ssr::mount(router, api, &state);
-    router.layer(CompressionLayer::new()).with_state(state)
+    // Compression outermost: the request-id layer reads error bodies uncompressed.
+    request_id::apply(router.with_state(state)).layer(CompressionLayer::new())
 }

@@ -14,8 +14,8 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::load()?;
     let sandbox = config.sandbox;
     let app = Application::build(config).await?;
-    let base = format!("http://{}", app.addr);
-    tracing::info!("listening on {base}");
+    tracing::info!("listening on http://{}", app.addr);
+    let base = app.state.config.public_url.trim_end_matches('/').to_owned();
     let mut banner = format!(
         "\n  训练营押金自动退款系统 已启动{}\n",
         if sandbox { "（沙箱模式）" } else { "" }

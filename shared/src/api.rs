@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::{ApiError, FieldErrors};
 use crate::roles::Role;
 
 #[cfg(feature = "openapi")]
@@ -20,6 +21,61 @@ pub struct Page<T> {
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
+/// The highest page number a list accepts: far beyond any real list (PRD §1:
+/// about 10 camps a month, up to 1000 members each), and small enough that
+/// `(page - 1) * page_size` always fits the database's signed 64-bit offset.
+pub const MAX_PAGE: u64 = 100_000;
+
+/// A list's `page` and `page_size` query parameters, checked at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// 1-based page number, 1..=[`MAX_PAGE`].
+    pub page: u64,
+    /// Rows per page, 1..=[`MAX_PAGE_SIZE`].
+    pub page_size: u64,
+}
+
+impl Paging {
+    /// Absent values take the defaults (page 1, [`DEFAULT_PAGE_SIZE`] rows);
+    /// out-of-range values are a validation error naming the field.
+    pub fn parse(page: Option<u64>, page_size: Option<u64>) -> Result<Self, ApiError> {
+        let mut fields = FieldErrors::new();
+        let page = page.unwrap_or(1);
+        if !(1..=MAX_PAGE).contains(&page) {
+            fields.insert(
+                "page".into(),
+                format!("页码须为 1 到 {MAX_PAGE} 之间的整数"),
+            );
+        }
+        let page_size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            fields.insert(
+                "page_size".into(),
+                format!("每页条数须为 1 到 {MAX_PAGE_SIZE} 之间的整数"),
+            );
+        }
+        if fields.is_empty() {
+            Ok(Self { page, page_size })
+        } else {
+            Err(ApiError::fields(fields))
+        }
+    }
+
+    /// The 0-based page index the database paginators take.
+    pub fn index(self) -> u64 {
+        self.page - 1
+    }
+
+    /// Wraps one page of rows with the paging it was fetched with.
+    pub fn page_of<T>(self, items: Vec<T>, total: u64) -> Page<T> {
+        Page {
+            items,
+            total,
+            page: self.page,
+            page_size: self.page_size,
+        }
+    }
+}
 
 /// What any visitor may know about this deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +123,11 @@ pub struct UserDto {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CreateUserRequest {
+    /// 3–32 letters, digits, `_`, `-` or `.` (PRD §4.2.6.1).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_.-]{3,32}$"))]
     pub username: String,
+    /// 8–128 characters, not all digits.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     pub role: Role,
     pub enabled: bool,
@@ -76,6 +136,8 @@ pub struct CreateUserRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct UpdateUserRequest {
+    /// 3–32 letters, digits, `_`, `-` or `.` (PRD §4.2.6.1).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_.-]{3,32}$"))]
     pub username: String,
     pub role: Role,
     pub enabled: bool,
@@ -196,20 +258,40 @@ pub struct CampDto {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CampRequest {
+    /// 1–50 characters after trimming (PRD §4.2.1.2).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub name: String,
+    /// Required: an uploaded `poster`.
     pub poster_upload_id: Option<i64>,
+    /// Required: an uploaded `group_qr`.
     pub group_qr_upload_id: Option<i64>,
+    /// Fen, 1..=10,000,000 (¥100,000).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000_000))]
     pub deposit_fen: i64,
+    /// Required; not before today (Beijing) for a new camp.
     pub start_date: Option<NaiveDate>,
+    /// Required; after `start_date`.
     pub end_date: Option<NaiveDate>,
+    /// At least 1, at most the days from start to end.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub total_days: i32,
+    /// At least 1, at most `total_days`.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub required_days: i32,
+    /// Simple HTML (sanitized on save); at most 500 characters of visible text.
     #[serde(default)]
     pub intro_html: String,
+    /// At least one coach.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub coach_ids: Vec<i64>,
+    /// Nobody both coach and volunteer.
     #[serde(default)]
     pub volunteer_ids: Vec<i64>,
+    /// 1–64 letters, digits, `_` or `-`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_-]{1,64}$"))]
     pub planet_project_id: String,
+    /// 1–64 letters, digits, `_` or `-`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_-]{1,64}$"))]
     pub wecom_payee_id: String,
 }
 
@@ -225,7 +307,7 @@ pub enum CampStatusFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[cfg_attr(feature = "openapi", derive(IntoParams), into_params(parameter_in = Query))]
 pub struct CampListQuery {
     #[serde(default)]
     pub status: CampStatusFilter,
@@ -234,7 +316,11 @@ pub struct CampListQuery {
     /// Camps that overlap [from, to] (Beijing dates).
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// 1-based; at most [`MAX_PAGE`].
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u64>,
+    /// At most [`MAX_PAGE_SIZE`].
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u64>,
 }
 
@@ -291,13 +377,17 @@ pub struct AuditLogDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[cfg_attr(feature = "openapi", derive(IntoParams), into_params(parameter_in = Query))]
 pub struct AuditLogQuery {
     pub actor_id: Option<i64>,
     pub action: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// 1-based; at most [`MAX_PAGE`].
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u64>,
+    /// At most [`MAX_PAGE_SIZE`].
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u64>,
 }
 
@@ -361,8 +451,15 @@ pub struct PayOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SignUpRequest {
+    /// 1–32 visible characters after trimming; no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub planet_nickname: String,
+    /// The number on the member's Knowledge Planet profile: 5–20 digits
+    /// (full-width digits and surrounding spaces are accepted).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub planet_id: String,
+    /// 1–32 visible characters after trimming; no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub wechat_nickname: String,
     pub pay_method: PayMethod,
 }
@@ -469,7 +566,7 @@ pub enum JoinedFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[cfg_attr(feature = "openapi", derive(IntoParams), into_params(parameter_in = Query))]
 pub struct EnrollmentQuery {
     pub camp_id: Option<i64>,
     #[serde(default)]
@@ -479,7 +576,11 @@ pub struct EnrollmentQuery {
     /// Include sign-ups that never paid.
     #[serde(default)]
     pub include_unpaid: bool,
+    /// 1-based; at most [`MAX_PAGE`].
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u64>,
+    /// At most [`MAX_PAGE_SIZE`].
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub page_size: Option<u64>,
 }
 
@@ -581,4 +682,41 @@ pub struct WechatPaySettingsUpdate {
 pub struct ConnectionTest {
     pub ok: bool,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_defaults_and_bounds() {
+        assert_eq!(
+            Paging::parse(None, None),
+            Ok(Paging {
+                page: 1,
+                page_size: DEFAULT_PAGE_SIZE
+            })
+        );
+        assert_eq!(
+            Paging::parse(Some(MAX_PAGE), Some(MAX_PAGE_SIZE)).map(Paging::index),
+            Ok(MAX_PAGE - 1)
+        );
+        for (page, page_size, field) in [
+            (Some(0), None, "page"),
+            (Some(MAX_PAGE + 1), None, "page"),
+            (Some(9_223_372_036_854_775_809), None, "page"),
+            (Some(u64::MAX), None, "page"),
+            (None, Some(0), "page_size"),
+            (None, Some(MAX_PAGE_SIZE + 1), "page_size"),
+        ] {
+            let result = Paging::parse(page, page_size);
+            let Err(err) = result else {
+                panic!("{page:?} {page_size:?} accepted: {result:?}");
+            };
+            assert!(
+                err.field_message(field).is_some(),
+                "{page:?} {page_size:?}: {err:?}"
+            );
+        }
+    }
 }

@@ -87,7 +87,7 @@ pub struct ErrorDetails {
     pub fields: FieldErrors,
 }
 
-/// `{"code": "...", "message": "<中文>", "details": {...}}`
+/// `{"code": "...", "message": "<中文>", "details": {...}, "request_id": "..."}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{message}")]
@@ -96,6 +96,10 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<ErrorDetails>,
+    /// The request's id (also the `X-Request-Id` response header), stamped on
+    /// every error by the server's outermost layer; quote it when reporting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -104,6 +108,7 @@ impl ApiError {
             code,
             message: code.default_message().to_owned(),
             details: None,
+            request_id: None,
         }
     }
 
@@ -112,6 +117,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            request_id: None,
         }
     }
 
@@ -126,6 +132,7 @@ impl ApiError {
             code: ErrorCode::Validation,
             message,
             details: Some(ErrorDetails { fields }),
+            request_id: None,
         }
     }
 

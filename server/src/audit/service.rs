@@ -3,9 +3,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
 };
-use shared::api::{
-    AuditActionOption, AuditLogDto, AuditLogQuery, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page,
-};
+use shared::api::{AuditActionOption, AuditLogDto, AuditLogQuery, Page, Paging};
 use shared::dates::BUSINESS_TZ;
 
 use crate::entity::audit_logs;
@@ -220,7 +218,8 @@ fn truncate(text: &str, max: usize) -> String {
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &AuditLogQuery,
-) -> Result<Page<AuditLogDto>, DbErr> {
+) -> crate::error::AppResult<Page<AuditLogDto>> {
+    let paging = Paging::parse(query.page, query.page_size)?;
     let mut select = audit_logs::Entity::find();
     if let Some(actor_id) = query.actor_id {
         select = select.filter(audit_logs::Column::ActorId.eq(actor_id));
@@ -235,17 +234,12 @@ pub async fn list(
     if let Some(to) = query.to.and_then(|to| to.checked_add_days(Days::new(1))) {
         select = select.filter(audit_logs::Column::CreatedAt.lt(beijing_midnight(to)));
     }
-    let page_size = query
-        .page_size
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
-    let page = query.page.unwrap_or(1).max(1);
     let paginator = select
         .order_by_desc(audit_logs::Column::Id)
-        .paginate(db, page_size);
+        .paginate(db, paging.page_size);
     let total = paginator.num_items().await?;
     let items = paginator
-        .fetch_page(page - 1)
+        .fetch_page(paging.index())
         .await?
         .into_iter()
         .map(|row| AuditLogDto {
@@ -260,12 +254,7 @@ pub async fn list(
             ip: row.ip,
         })
         .collect();
-    Ok(Page {
-        items,
-        total,
-        page,
-        page_size,
-    })
+    Ok(paging.page_of(items, total))
 }
 
 pub fn beijing_midnight(date: chrono::NaiveDate) -> chrono::DateTime<Utc> {

@@ -37,7 +37,7 @@ pub async fn sign_in(
         .await?
     else {
         // Hash anyway so an unknown name takes as long as a wrong password.
-        let _ = password::hash(password_text);
+        let _ = password::hash(password_text).await;
         audit::record(
             db,
             &attempt,
@@ -71,7 +71,7 @@ pub async fn sign_in(
         tokio::time::sleep(slow_down(failures - config.max_failed_logins)).await;
     }
 
-    if !password::verify(password_text, &user.password_hash) {
+    if !password::verify(password_text, &user.password_hash).await {
         let failures = failures + 1;
         let locks = !address.is_empty() && failures >= config.max_failed_logins;
         let txn = db.begin().await?;

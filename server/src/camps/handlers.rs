@@ -19,13 +19,13 @@ fn today() -> chrono::NaiveDate {
 }
 
 /// Ongoing and upcoming camps, for members.
-#[utoipa::path(get, path = "/api/v1/camps", tag = "camps", responses((status = 200, body = Vec<PublicCamp>)))]
+#[utoipa::path(get, operation_id = "list_public_camps", path = "/api/v1/camps", tag = "camps", responses((status = 200, body = Vec<PublicCamp>)))]
 pub async fn list_public(State(state): State<AppState>) -> AppResult<Json<Vec<PublicCamp>>> {
     Ok(Json(service::list_public(&state.db, today()).await?))
 }
 
 /// One camp, for its member sign-up page.
-#[utoipa::path(get, path = "/api/v1/camps/{id}", tag = "camps", responses((status = 200, body = PublicCamp)))]
+#[utoipa::path(get, operation_id = "get_public_camp", path = "/api/v1/camps/{id}", tag = "camps", responses((status = 200, body = PublicCamp)))]
 pub async fn get_public(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
@@ -34,7 +34,7 @@ pub async fn get_public(
 }
 
 /// Camps for staff; coaches and volunteers see only their own.
-#[utoipa::path(get, path = "/api/v1/admin/camps", params(CampListQuery), tag = "camps", responses((status = 200, body = Page<CampDto>)))]
+#[utoipa::path(get, operation_id = "list_admin_camps", path = "/api/v1/admin/camps", params(CampListQuery), tag = "camps", responses((status = 200, body = Page<CampDto>)))]
 pub async fn list_admin(
     State(state): State<AppState>,
     staff: Staff,
@@ -45,7 +45,7 @@ pub async fn list_admin(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/camps/{id}", tag = "camps", responses((status = 200, body = CampDto)))]
+#[utoipa::path(get, operation_id = "get_admin_camp", path = "/api/v1/admin/camps/{id}", tag = "camps", responses((status = 200, body = CampDto)))]
 pub async fn get_admin(
     State(state): State<AppState>,
     staff: Staff,
@@ -56,7 +56,7 @@ pub async fn get_admin(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/camps", request_body = CampRequest, tag = "camps",
+#[utoipa::path(post, operation_id = "create_camp", path = "/api/v1/admin/camps", request_body = CampRequest, tag = "camps",
     responses((status = 200, body = CampDto), (status = 422, body = shared::error::ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -76,7 +76,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/admin/camps/{id}", request_body = CampRequest, tag = "camps",
+#[utoipa::path(put, operation_id = "update_camp", path = "/api/v1/admin/camps/{id}", request_body = CampRequest, tag = "camps",
     responses((status = 200, body = CampDto), (status = 422, body = shared::error::ApiError)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -98,7 +98,7 @@ pub async fn update(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/admin/camps/{id}", tag = "camps", responses((status = 200)))]
+#[utoipa::path(delete, operation_id = "delete_camp", path = "/api/v1/admin/camps/{id}", tag = "camps", responses((status = 200)))]
 pub async fn delete(
     State(state): State<AppState>,
     staff: Staff,
@@ -110,7 +110,7 @@ pub async fn delete(
 }
 
 /// The QR code of the camp's H5 sign-up link, as a PNG download.
-#[utoipa::path(get, path = "/api/v1/admin/camps/{id}/qrcode.png", tag = "camps", responses((status = 200, content_type = "image/png")))]
+#[utoipa::path(get, operation_id = "camp_qrcode", path = "/api/v1/admin/camps/{id}/qrcode.png", tag = "camps", responses((status = 200, content_type = "image/png")))]
 pub async fn qrcode(
     State(state): State<AppState>,
     staff: Staff,

@@ -6,8 +6,8 @@ use sea_orm::{
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use shared::api::{
-    CampDto, CampListQuery, CampRequest, CampStatus, CampStatusFilter, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE, Page, PublicCamp, StaffOption, UploadKind,
+    CampDto, CampListQuery, CampRequest, CampStatus, CampStatusFilter, Page, Paging, PublicCamp,
+    StaffOption, UploadKind,
 };
 use shared::error::{ApiError, ErrorCode};
 use shared::roles::{Area, Role, Scope};
@@ -18,6 +18,7 @@ use crate::audit::{self, Action, Actor, Target};
 use crate::auth::Staff;
 use crate::entity::{camp_staff, camps, enrollments, uploads, users};
 use crate::error::{AppError, AppResult};
+use crate::search;
 use crate::uploads::service::url as upload_url;
 
 pub fn status(camp: &camps::Model, today: NaiveDate) -> CampStatus {
@@ -275,7 +276,11 @@ pub async fn list_admin(
         CampStatusFilter::Ended => select.filter(camps::Column::EndDate.lt(today)),
     };
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        select = select.filter(camps::Column::Name.contains(q));
+        select = select.filter(search::contains(
+            db.get_database_backend(),
+            camps::Column::Name,
+            q,
+        ));
     }
     if let Some(from) = query.from {
         select = select.filter(camps::Column::EndDate.gte(from));
@@ -283,23 +288,14 @@ pub async fn list_admin(
     if let Some(to) = query.to {
         select = select.filter(camps::Column::StartDate.lte(to));
     }
-    let page_size = query
-        .page_size
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
-    let page = query.page.unwrap_or(1).max(1);
+    let paging = Paging::parse(query.page, query.page_size)?;
     let paginator = select
         .order_by_desc(camps::Column::StartDate)
         .order_by_desc(camps::Column::Id)
-        .paginate(db, page_size);
+        .paginate(db, paging.page_size);
     let total = paginator.num_items().await?;
-    let camps = paginator.fetch_page(page - 1).await?;
-    Ok(Page {
-        items: to_dtos(db, camps, today, public_url).await?,
-        total,
-        page,
-        page_size,
-    })
+    let camps = paginator.fetch_page(paging.index()).await?;
+    Ok(paging.page_of(to_dtos(db, camps, today, public_url).await?, total))
 }
 
 pub async fn get_admin(

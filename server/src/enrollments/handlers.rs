@@ -18,7 +18,7 @@ use crate::payments::member::{MEMBER_COOKIE, MemberToken, set_cookie, token_hash
 use crate::state::AppState;
 
 /// Members who signed up, with filters (coaches and volunteers: their camps only).
-#[utoipa::path(get, path = "/api/v1/admin/enrollments", params(EnrollmentQuery), tag = "members", responses((status = 200, body = Page<EnrollmentRow>)))]
+#[utoipa::path(get, operation_id = "list_enrollments", path = "/api/v1/admin/enrollments", params(EnrollmentQuery), tag = "members", responses((status = 200, body = Page<EnrollmentRow>)))]
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
@@ -28,7 +28,7 @@ pub async fn list(
 }
 
 /// The same list as an Excel file.
-#[utoipa::path(get, path = "/api/v1/admin/enrollments/export.xlsx", params(EnrollmentQuery), tag = "members",
+#[utoipa::path(get, operation_id = "export_enrollments", path = "/api/v1/admin/enrollments/export.xlsx", params(EnrollmentQuery), tag = "members",
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 pub async fn export(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn export(
 }
 
 /// One member's sign-up with its payment records.
-#[utoipa::path(get, path = "/api/v1/admin/enrollments/{id}", tag = "members", responses((status = 200, body = EnrollmentDetail)))]
+#[utoipa::path(get, operation_id = "enrollment_detail", path = "/api/v1/admin/enrollments/{id}", tag = "members", responses((status = 200, body = EnrollmentDetail)))]
 pub async fn detail(
     State(state): State<AppState>,
     staff: Staff,

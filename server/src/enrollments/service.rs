@@ -8,8 +8,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Select, TransactionTrait,
 };
 use shared::api::{
-    DEFAULT_PAGE_SIZE, EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter,
-    MAX_PAGE_SIZE, Page, PaymentRecord,
+    EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter, Page, Paging, PaymentRecord,
 };
 use shared::roles::Area;
 
@@ -18,6 +17,7 @@ use crate::auth::Staff;
 use crate::camps::service::visible_camp_ids;
 use crate::entity::{camps, enrollments, payment_orders};
 use crate::error::{AppError, AppResult};
+use crate::search;
 
 /// Excel has a limit too; a camp has at most about a thousand members.
 const EXPORT_MAX_ROWS: u64 = 50_000;
@@ -44,10 +44,15 @@ async fn filtered(
     };
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         select = select.filter(
-            Condition::any()
-                .add(enrollments::Column::PlanetNickname.contains(q))
-                .add(enrollments::Column::PlanetId.contains(q))
-                .add(enrollments::Column::WechatNickname.contains(q)),
+            [
+                enrollments::Column::PlanetNickname,
+                enrollments::Column::PlanetId,
+                enrollments::Column::WechatNickname,
+            ]
+            .into_iter()
+            .fold(Condition::any(), |any, column| {
+                any.add(search::contains(db.get_database_backend(), column, q))
+            }),
         );
     }
     Ok(select
@@ -55,27 +60,38 @@ async fn filtered(
         .order_by_desc(enrollments::Column::Id))
 }
 
+/// The most values one `IN (…)` list carries: far under SQLite's 32,766 bound
+/// parameters (and PostgreSQL's 65,535), however long the export.
+const IN_LIST_MAX: usize = 500;
+
 async fn to_rows(
     db: &impl ConnectionTrait,
     list: Vec<enrollments::Model>,
 ) -> AppResult<Vec<EnrollmentRow>> {
-    let camp_ids: Vec<i64> = list.iter().map(|e| e.camp_id).collect();
-    let names: HashMap<i64, String> = camps::Entity::find()
-        .filter(camps::Column::Id.is_in(camp_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let mut camp_ids: Vec<i64> = list.iter().map(|e| e.camp_id).collect();
+    camp_ids.sort_unstable();
+    camp_ids.dedup();
+    let mut names: HashMap<i64, String> = HashMap::new();
+    for chunk in camp_ids.chunks(IN_LIST_MAX) {
+        for camp in camps::Entity::find()
+            .filter(camps::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            names.insert(camp.id, camp.name);
+        }
+    }
     let ids: Vec<i64> = list.iter().map(|e| e.id).collect();
     let mut duplicates: HashMap<i64, u32> = HashMap::new();
-    for order in payment_orders::Entity::find()
-        .filter(payment_orders::Column::EnrollmentId.is_in(ids))
-        .filter(payment_orders::Column::Duplicate.eq(true))
-        .all(db)
-        .await?
-    {
-        *duplicates.entry(order.enrollment_id).or_default() += 1;
+    for chunk in ids.chunks(IN_LIST_MAX) {
+        for order in payment_orders::Entity::find()
+            .filter(payment_orders::Column::EnrollmentId.is_in(chunk.to_vec()))
+            .filter(payment_orders::Column::Duplicate.eq(true))
+            .all(db)
+            .await?
+        {
+            *duplicates.entry(order.enrollment_id).or_default() += 1;
+        }
     }
     Ok(list
         .into_iter()
@@ -102,20 +118,13 @@ pub async fn list(
     staff: &Staff,
     query: &EnrollmentQuery,
 ) -> AppResult<Page<EnrollmentRow>> {
-    let page_size = query
-        .page_size
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
-    let page = query.page.unwrap_or(1).max(1);
-    let paginator = filtered(db, staff, query).await?.paginate(db, page_size);
+    let paging = Paging::parse(query.page, query.page_size)?;
+    let paginator = filtered(db, staff, query)
+        .await?
+        .paginate(db, paging.page_size);
     let total = paginator.num_items().await?;
-    let items = to_rows(db, paginator.fetch_page(page - 1).await?).await?;
-    Ok(Page {
-        items,
-        total,
-        page,
-        page_size,
-    })
+    let items = to_rows(db, paginator.fetch_page(paging.index()).await?).await?;
+    Ok(paging.page_of(items, total))
 }
 
 async fn find_visible(
@@ -232,9 +241,19 @@ pub async fn export(
         ));
     }
     let rows = to_rows(db, select.all(db).await?).await?;
+    // Building the workbook is CPU work (and up to 50,000 rows): off the async runtime.
+    let bytes = tokio::task::spawn_blocking(move || workbook(&rows))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(anyhow::Error::from)?;
+    Ok(bytes)
+}
+
+/// The member list as an .xlsx file (PRD §4.2.2).
+fn workbook(rows: &[EnrollmentRow]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.set_name("会员列表").map_err(anyhow::Error::from)?;
+    sheet.set_name("会员列表")?;
     let bold = Format::new().set_bold();
     let headers = [
         "星球昵称",
@@ -249,9 +268,7 @@ pub async fn export(
         "重复支付",
     ];
     for (col, title) in headers.iter().enumerate() {
-        sheet
-            .write_with_format(0, col as u16, *title, &bold)
-            .map_err(anyhow::Error::from)?;
+        sheet.write_with_format(0, col as u16, *title, &bold)?;
     }
     for (i, row) in rows.iter().enumerate() {
         let r = (i + 1) as u32;
@@ -282,12 +299,10 @@ pub async fn export(
         ];
         for (col, value) in cells.iter().enumerate() {
             // 星球ID stays text: Excel would round an 18-digit number.
-            sheet
-                .write_string(r, col as u16, value)
-                .map_err(anyhow::Error::from)?;
+            sheet.write_string(r, col as u16, value)?;
         }
     }
-    sheet.set_column_width(3, 24).map_err(anyhow::Error::from)?;
-    sheet.set_column_width(5, 18).map_err(anyhow::Error::from)?;
-    Ok(workbook.save_to_buffer().map_err(anyhow::Error::from)?)
+    sheet.set_column_width(3, 24)?;
+    sheet.set_column_width(5, 18)?;
+    workbook.save_to_buffer()
 }

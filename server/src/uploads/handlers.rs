@@ -16,13 +16,21 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `poster` or `group_qr`.
+    #[param(value_type = UploadKind)]
     kind: String,
 }
 
+/// The image file itself as the request body (not JSON, not a multipart form).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct ImageFile(pub Vec<u8>);
+
 /// Uploads a JPG/PNG image as the raw request body (at most 2 MB).
-#[utoipa::path(post, path = "/api/v1/uploads", params(UploadQuery), request_body(content = Vec<u8>, content_type = "image/png"),
+#[utoipa::path(post, path = "/api/v1/uploads", params(UploadQuery),
+    request_body(description = "JPG 或 PNG 图片的原始字节，最大 2MB", content((ImageFile = "image/png"), (ImageFile = "image/jpeg"))),
     tag = "uploads", responses((status = 200, body = UploadDto), (status = 422, body = shared::error::ApiError)))]
 pub async fn upload(
     State(state): State<AppState>,
@@ -41,7 +49,8 @@ pub async fn upload(
 }
 
 /// An uploaded image. Posters are public; group QR codes need a staff session.
-#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads", responses((status = 200, content_type = "image/png")))]
+#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads",
+    responses((status = 200, description = "图片本身", content((ImageFile = "image/png"), (ImageFile = "image/jpeg")))))]
 pub async fn download(
     State(state): State<AppState>,
     staff: Option<Staff>,

@@ -90,7 +90,7 @@ pub async fn create(
     if username_taken(db, &username, None).await? {
         return Err(AppError::field("username", "用户名已存在"));
     }
-    let hash = password::hash(&request.password)?;
+    let hash = password::hash(&request.password).await?;
     let now = Utc::now();
     let txn = db.begin().await?;
     let user = users::ActiveModel {
@@ -277,7 +277,7 @@ pub async fn reset_password(
     id: i64,
 ) -> AppResult<ResetPasswordResponse> {
     let new_password = password::random();
-    let hash = password::hash(&new_password)?;
+    let hash = password::hash(&new_password).await?;
     let txn = db.begin().await?;
     let user = find(&txn, id).await?;
     let target = Target::user(user.id, &user.username);
@@ -328,7 +328,7 @@ pub async fn bootstrap(
     let now = Utc::now();
     users::ActiveModel {
         username: Set(username.to_owned()),
-        password_hash: Set(password::hash(&password_text)?),
+        password_hash: Set(password::hash(&password_text).await?),
         role: Set(Role::SuperAdmin.as_str().to_owned()),
         enabled: Set(true),
         token_version: Set(0),

@@ -31,7 +31,8 @@ async fn a_created_camp_is_listed_for_members() {
     assert_eq!(camp.coaches.len(), 1);
     assert_eq!(
         camp.h5_url,
-        format!("http://127.0.0.1:3000/h5/camps/{}", camp.id)
+        format!("{}/h5/camps/{}", app.base, camp.id),
+        "links use the address the server listens on when no public URL is configured"
     );
 
     let list: Vec<PublicCamp> = app.anonymous().get("/api/v1/camps").await.unwrap();

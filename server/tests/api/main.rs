@@ -3,13 +3,16 @@
 
 mod auth;
 mod camps;
+mod edge;
 mod errors;
 mod helpers;
 mod members;
+mod openapi;
 mod operations;
 mod pages;
 mod payments;
 mod permissions;
+mod search;
 mod secrets_in_logs;
 mod sessions;
 mod system;

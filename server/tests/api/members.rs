@@ -112,7 +112,8 @@ async fn staff_list_filter_and_mark_members_joined() {
 #[tokio::test]
 async fn coaches_see_their_own_members_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let (_, admin, id, _) = paid_member(&app).await;
+    let (camp, admin, id, _) = paid_member(&app).await;
+    let camp_id = camp.id;
     let coach = app.login("coach_m", STAFF_PASSWORD).await;
     let page: Page<EnrollmentRow> = coach.get("/api/v1/admin/enrollments").await.unwrap();
     assert_eq!(page.total, 1, "their camp's member");
@@ -139,11 +140,45 @@ async fn coaches_see_their_own_members_and_change_nothing() {
     let export = other_coach
         .raw(Method::GET, "/api/v1/admin/enrollments/export.xlsx", None)
         .await;
+    assert_eq!(export.status(), StatusCode::OK);
     assert_eq!(
-        export.status(),
-        StatusCode::OK,
-        "an empty export of nothing they may see"
+        exported_rows(export).await,
+        vec![EXPORT_HEADER.map(String::from).to_vec()],
+        "the header and nothing they may not see"
     );
+    // Asking for the other camp by id changes nothing.
+    let export = other_coach
+        .raw(
+            Method::GET,
+            &format!("/api/v1/admin/enrollments/export.xlsx?camp_id={camp_id}&include_unpaid=true"),
+            None,
+        )
+        .await;
+    assert_eq!(exported_rows(export).await.len(), 1, "the header only");
+}
+
+pub const EXPORT_HEADER: [&str; 10] = [
+    "星球昵称",
+    "星球ID",
+    "微信昵称",
+    "训练营名称",
+    "支付金额(元)",
+    "支付时间",
+    "匹配状态",
+    "匹配置信度",
+    "进群状态",
+    "重复支付",
+];
+
+/// The cells of the exported workbook's one sheet, as text.
+pub async fn exported_rows(response: reqwest::Response) -> Vec<Vec<String>> {
+    let bytes = response.bytes().await.unwrap();
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = workbook.worksheet_range("会员列表").unwrap();
+    sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
 }
 
 #[tokio::test]
@@ -168,15 +203,9 @@ async fn the_member_list_exports_to_excel() {
             .unwrap()
             .contains(".xlsx")
     );
-    let bytes = response.bytes().await.unwrap();
-    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let sheet = workbook.worksheet_range("会员列表").unwrap();
-    let rows: Vec<Vec<String>> = sheet
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
+    let rows = exported_rows(response).await;
     assert_eq!(rows.len(), 2, "header + the paid member");
-    assert_eq!(rows[0][0], "星球昵称");
+    assert_eq!(rows[0], EXPORT_HEADER.map(String::from).to_vec());
     assert_eq!(rows[1][1], "15555411851482", "the ID stays exact text");
     assert_eq!(rows[1][3], camp.name);
     assert_eq!(rows[1][4], "99");

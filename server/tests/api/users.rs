@@ -104,11 +104,8 @@ async fn bad_user_input_names_the_field() {
         .await
         .unwrap_err();
     assert_eq!(err.status, StatusCode::BAD_REQUEST);
-    assert!(
-        err.error.message.contains("请求内容格式不正确"),
-        "{}",
-        err.error.message
-    );
+    assert_eq!(err.error.code, shared::error::ErrorCode::BadRequest);
+    assert!(err.error.field_message("role").is_some(), "{err:?}");
 }
 
 #[tokio::test]
