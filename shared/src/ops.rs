@@ -36,11 +36,12 @@ pub struct JobRunDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[cfg_attr(feature = "openapi", derive(IntoParams), into_params(parameter_in = Query))]
 pub struct JobRunQuery {
     /// Only runs of this job.
     pub job: Option<String>,
     /// At most this many (1–200, default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u64>,
 }
 
@@ -66,11 +67,12 @@ pub struct AlertDto {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(IntoParams))]
+#[cfg_attr(feature = "openapi", derive(IntoParams), into_params(parameter_in = Query))]
 pub struct AlertQuery {
     /// `false`: open alerts only; `true`: resolved only; absent: all.
     pub resolved: Option<bool>,
     /// At most this many (1–200, default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u64>,
 }
 
