@@ -51,14 +51,14 @@ test-api-fuzz:
 test-e2e:
 	@if curl -s -o /dev/null --max-time 2 http://127.0.0.1:3000/; then \
 	  echo "Port 3000 is in use (is \`make run\` still running?): the browser tests start their own server there." >&2; exit 1; fi
-	@rm -f end2end/test-results/.last-run.json
+	@rm -f test-results/.last-run.json
 	@data=$$(mktemp -d); \
 	  CAMP__DATA_DIR=$$data CAMP__BOOTSTRAP__ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) E2E_ADMIN_PASSWORD=$(E2E_ADMIN_PASSWORD) \
 	  CAMP__SERVER__RATE_LIMIT_PER_MINUTE=1000 env -u CAMP__DATABASE__URL -u CAMP__REDIS__URL cargo leptos end-to-end; status=$$?; rm -rf $$data; \
 	  [ $$status -eq 0 ] || exit $$status
 	@# cargo-leptos exits 0 when its server build fails and no browser test ran: trust only Playwright's own verdict.
-	@grep -q '"status": "passed"' end2end/test-results/.last-run.json 2>/dev/null || \
-	  { echo "The browser tests did not run to a pass (no passing end2end/test-results/.last-run.json)." >&2; exit 1; }
+	@grep -q '"status": "passed"' test-results/.last-run.json 2>/dev/null || \
+	  { echo "The browser tests did not run to a pass (no passing test-results/.last-run.json)." >&2; exit 1; }
 
 ## Formatting, clippy (native and wasm), unused dependencies, and cargo-deny's
 ## licence, ban and source checks (deny.toml). cargo-deny's advisories check is

@@ -199,6 +199,7 @@ impl Modify for Conventions {
                 }
                 if path.starts_with("/api/v1/") {
                     errors.push((429, "请求过于频繁（带 Retry-After 头）或登录失败次数过多"));
+                    errors.push((503, "数据库繁忙，未写入任何内容，请按 Retry-After 稍后重试"));
                 }
                 for (status, description) in errors {
                     operation

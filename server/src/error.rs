@@ -180,8 +180,25 @@ impl From<DbErr> for AppError {
             tracing::warn!("no database connection within the acquire timeout; answering busy");
             return Self::code(ErrorCode::Busy);
         }
+        // SQLite lets one writer in at a time: a transaction that read first and then
+        // wants to write while another writer holds the lock fails at once with
+        // SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT (the busy timeout cannot help it). The
+        // transaction is rolled back, nothing was written: the client retries.
+        if is_sqlite_busy(&err) {
+            tracing::warn!(error = %err, "SQLite write lock contended; answering busy");
+            return Self::code(ErrorCode::Busy);
+        }
         Self::Internal(anyhow::Error::new(err))
     }
+}
+
+/// SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_BUSY_RECOVERY (261), SQLITE_BUSY_SNAPSHOT (517),
+/// as sqlx prints them (`(code: N) database is locked`).
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    let text = err.to_string();
+    ["(code: 5)", "(code: 6)", "(code: 261)", "(code: 517)"]
+        .iter()
+        .any(|code| text.contains(code))
 }
 
 pub fn status_of(code: ErrorCode) -> StatusCode {

@@ -173,3 +173,41 @@ async fn a_camps_only_coach_cannot_be_removed() {
         err.error.message
     );
 }
+
+/// Concurrent writes on SQLite meet its single write lock: a transaction that read
+/// first and then writes gets SQLITE_BUSY at once. That is "busy, retry" (503 with
+/// Retry-After, nothing written), never a 500 — found by the API fuzzer.
+#[tokio::test]
+async fn concurrent_creates_and_deletes_never_answer_500() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let admin = admin.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for round in 0..8 {
+                let created = admin
+                    .post_json::<UserDto>(
+                        "/api/v1/users",
+                        &new_user(&format!("w{worker}r{round}"), STAFF_PASSWORD, Role::Coach),
+                    )
+                    .await;
+                statuses.push(created.err().map(|f| f.status));
+                let deleted = admin
+                    .delete(&format!("/api/v1/users/{}", 2 + (worker * 8 + round) % 40))
+                    .await;
+                statuses.push(deleted.err().map(|f| f.status));
+            }
+            statuses
+        }));
+    }
+    for task in tasks {
+        for status in task.await.unwrap().into_iter().flatten() {
+            assert!(
+                !status.is_server_error() || status == StatusCode::SERVICE_UNAVAILABLE,
+                "a concurrent write answered {status}"
+            );
+        }
+    }
+}
