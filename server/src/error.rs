@@ -8,7 +8,7 @@
 //! # Adding errors to a domain module (the pattern)
 //! 1. The module declares one `thiserror` enum of its own failures; the
 //!    `#[error("…")]` text is the Chinese message shown to people:
-//!    ```ignore
+//!    ```text
 //!    #[derive(Debug, thiserror::Error)]
 //!    pub enum CampError {
 //!        #[error("训练营已开始，不能删除")]

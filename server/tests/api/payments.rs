@@ -434,14 +434,7 @@ async fn one_open_order_per_enrollment_and_browser_superseded_ones_closed_at_wec
     let member = app.anonymous();
     let (enrollment_id, first) = pending(&member, camp.id, &form("15555411851482")).await;
     // After a deposit change the old order is not payable: the next sign-up replaces it.
-    let mut row = server::entity::camps::Entity::find_by_id(camp.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.deposit_fen = Set(12900);
-    row.update(&app.db).await.unwrap();
+    set_deposit(&app, camp.id, 12900).await;
     // Eight sign-ups from the same browser at the same moment.
     let request = form("15555411851482");
     let path = format!("/api/v1/camps/{}/enrollments", camp.id);
@@ -1058,14 +1051,7 @@ async fn a_payment_at_the_old_price_after_a_deposit_change_is_flagged() {
     let camp = app.open_camp().await;
     let member = app.anonymous();
     let (enrollment_id, out_trade_no) = pending(&member, camp.id, &form("15555411851482")).await;
-    let mut row = server::entity::camps::Entity::find_by_id(camp.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.deposit_fen = Set(19900);
-    row.update(&app.db).await.unwrap();
+    set_deposit(&app, camp.id, 19900).await;
     let sandbox = sandbox_settings(&app).await;
     let (body, headers) = craft_notification(
         &app,
@@ -1478,4 +1464,16 @@ async fn the_h5_cashier_link_returns_the_payer_to_the_order_page() {
         h5_url.contains("redirect_url=http%3A%2F%2F"),
         "urlencoded: {h5_url}"
     );
+}
+
+/// An admin changes a camp's deposit (fen) while orders at the old price are open.
+async fn set_deposit(app: &TestApp, camp_id: i64, deposit_fen: i64) {
+    let mut row = server::entity::camps::Entity::find_by_id(camp_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.deposit_fen = Set(deposit_fen);
+    row.update(&app.db).await.unwrap();
 }
