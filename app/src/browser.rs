@@ -67,10 +67,15 @@ async fn fetch(request: RawRequest) -> Result<RawResponse, JsValue> {
     let response: Response = JsFuture::from(window.fetch_with_str_and_init(&request.path, &init))
         .await?
         .dyn_into()?;
+    let retry_after_secs = response
+        .headers()
+        .get("retry-after")?
+        .and_then(|value| value.trim().parse().ok());
     let buffer = JsFuture::from(response.array_buffer()?).await?;
     let body = js_sys::Uint8Array::new(&buffer).to_vec();
     Ok(RawResponse {
         status: response.status(),
         body,
+        retry_after_secs,
     })
 }

@@ -10,12 +10,11 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
-use shared::client::ApiClient;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        <html lang="zh-CN" data-sandbox=sandbox_mode().then_some("true")>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
@@ -34,7 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// its router in-process), built over `fetch` in the browser.
 fn provide_api_client() {
     #[cfg(feature = "hydrate")]
-    if use_context::<ApiClient>().is_none() {
+    if use_context::<shared::client::ApiClient>().is_none() {
         provide_context(browser::client());
     }
 }
@@ -77,42 +76,41 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Whether the built-in fakes stand in for the outside services (`config.sandbox`).
+/// The server provides it for each render; the shell writes it on `<html>` as
+/// `data-sandbox`, where the browser reads it back before hydrating, so both
+/// sides render the banner alike without an API call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SandboxMode(pub bool);
+
+fn sandbox_mode() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.document_element())
+            .is_some_and(|html| html.has_attribute("data-sandbox"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        use_context::<SandboxMode>().is_some_and(|mode| mode.0)
+    }
+}
+
 /// "沙箱模式" across the top of both apps while the built-in fakes stand in for
-/// WeChat Pay, Knowledge Planet and WeCom.
+/// WeChat Pay, Knowledge Planet and WeCom. Synchronous on purpose: it once read
+/// the flag through a Resource (an API call and a Suspense on every page), and an
+/// SSR panic was once seen there under fuzzing (issue 6 item 16; suspected: a
+/// render abandoned mid-stream polling the disposed Resource, not reproduced).
 #[component]
 fn SandboxBanner() -> impl IntoView {
-    // Absent only while the server lists the routes, which renders no data.
-    let Some(client) = use_context::<ApiClient>() else {
-        return ().into_any();
-    };
-    let info = Resource::new(
-        || (),
-        move |_| {
-            let client = client.clone();
-            async move {
-                client
-                    .system_info()
-                    .await
-                    .map(|info| info.sandbox)
-                    .unwrap_or(false)
-            }
-        },
-    );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                info.await
-                    .then(|| {
-                        view! {
-                            <div class="sandbox-banner" role="status">
-                                "沙箱模式：支付、打卡与通知均为模拟，不会产生真实交易"
-                            </div>
-                        }
-                    })
-            })}
-        </Suspense>
-    }
-    .into_any()
+    sandbox_mode().then(|| {
+        view! {
+            <div class="sandbox-banner" role="status">
+                "沙箱模式：支付、打卡与通知均为模拟，不会产生真实交易"
+            </div>
+        }
+    })
 }
 
 #[component]

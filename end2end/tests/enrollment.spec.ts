@@ -107,6 +107,50 @@ test("a member signs up, pays in the sandbox cashier and gets the group QR; a se
   await phone.close();
 });
 
+test("the payment page keeps waiting through refused polls and a dropped connection, then moves on when paid", async ({ browser, request }) => {
+  const campId = await createCamp(request);
+  const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: "zh-CN" });
+  const page = await phone.newPage();
+  await page.goto(`/h5/camps/${campId}`);
+  await expect(async () => {
+    await page.locator('input[name="planet_nickname"]').fill("晚睡的小周");
+    await page.locator('input[name="planet_id"]').fill("28882841455599");
+    await page.locator('input[name="wechat_nickname"]').fill("zhou");
+    await page.getByRole("button", { name: "支付押金" }).click();
+    await expect(page).toHaveURL(/\/h5\/orders\//, { timeout: 3_000 });
+  }).toPass();
+  const cashier = await page.getByRole("link", { name: "打开支付页面" }).getAttribute("href");
+  expect(cashier).toBeTruthy();
+
+  // The next polls are refused as a busy carrier address would be, then one
+  // connection drops; the page must keep asking, not give up for good.
+  let polls = 0;
+  await page.route(/\/api\/v1\/orders\/[A-Za-z0-9]+$/, async (route) => {
+    polls += 1;
+    if (polls <= 2) {
+      return route.fulfill({
+        status: 429,
+        headers: { "retry-after": "1", "content-type": "application/json" },
+        body: JSON.stringify({ code: "rate_limited", message: "请求过于频繁，请稍后再试" }),
+      });
+    }
+    if (polls === 3) return route.abort("connectionreset");
+    return route.continue();
+  });
+  await expect(page.getByText("网络不稳定，正在自动重试")).toBeVisible({ timeout: 10_000 });
+  await shot(page, "h5-order-retrying");
+
+  const payer = await phone.newPage();
+  await payer.goto(cashier!);
+  await payer.getByRole("button", { name: "确认支付" }).click();
+  await payer.close();
+
+  await expect(page).toHaveURL(/\/h5\/enrollments\/\d+$/, { timeout: 30_000 });
+  await expect(page.getByRole("heading", { name: "支付成功" })).toBeVisible();
+  expect(polls).toBeGreaterThan(3);
+  await phone.close();
+});
+
 test("staff see the paid member, mark them as joined, and read the WeChat Pay settings", async ({ page }) => {
   const noErrors = failOnPageErrors(page);
   await page.goto("/admin/login");

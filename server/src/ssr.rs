@@ -52,12 +52,17 @@ impl Transport for InProcessTransport {
             }
             let response = api.oneshot(http_request).await.map_err(failed)?;
             let status = response.status().as_u16();
+            let retry_after_secs = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok()?.trim().parse().ok());
             let body = axum::body::to_bytes(response.into_body(), MAX_RESPONSE_BYTES)
                 .await
                 .map_err(|_| ApiError::new(ErrorCode::Internal))?;
             Ok(RawResponse {
                 status,
                 body: body.to_vec(),
+                retry_after_secs,
             })
         })
     }
@@ -77,6 +82,7 @@ pub fn mount(
             .as_ref()
             .and_then(|p| p.headers.get(header::COOKIE).cloned());
         let client_ip = parts.as_ref().and_then(|p| client_ip(p, &context_state));
+        provide_context(app::SandboxMode(context_state.config.sandbox));
         provide_context(ApiClient::new(Arc::new(InProcessTransport {
             api: api.clone(),
             cookie,

@@ -45,6 +45,8 @@ pub struct RawRequest {
 pub struct RawResponse {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The `Retry-After` header in seconds, when the server sent one (429, 503).
+    pub retry_after_secs: Option<u32>,
 }
 
 pub type TransportFuture = Pin<Box<dyn Future<Output = Result<RawResponse, ApiError>> + Send>>;
@@ -73,8 +75,10 @@ impl ApiClient {
         if (200..300).contains(&response.status) {
             serde_json::from_slice(body).map_err(|_| ApiError::new(ErrorCode::Transport))
         } else {
-            Err(serde_json::from_slice::<ApiError>(body)
-                .unwrap_or_else(|_| ApiError::new(ErrorCode::Transport)))
+            let mut error = serde_json::from_slice::<ApiError>(body)
+                .unwrap_or_else(|_| ApiError::new(ErrorCode::Transport));
+            error.retry_after_secs = response.retry_after_secs;
+            Err(error)
         }
     }
 

@@ -100,6 +100,10 @@ pub struct ApiError {
     /// every error by the server's outermost layer; quote it when reporting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Seconds to wait before asking again, from the response's `Retry-After`
+    /// header (429 and 503); filled in by the client, never part of the body.
+    #[serde(skip)]
+    pub retry_after_secs: Option<u32>,
 }
 
 impl ApiError {
@@ -109,6 +113,7 @@ impl ApiError {
             message: code.default_message().to_owned(),
             details: None,
             request_id: None,
+            retry_after_secs: None,
         }
     }
 
@@ -118,6 +123,7 @@ impl ApiError {
             message: message.into(),
             details: None,
             request_id: None,
+            retry_after_secs: None,
         }
     }
 
@@ -133,6 +139,7 @@ impl ApiError {
             message,
             details: Some(ErrorDetails { fields }),
             request_id: None,
+            retry_after_secs: None,
         }
     }
 

@@ -1,6 +1,9 @@
 //! After "支付押金": the payment QR (Native) or the wait for WeChat's answer.
-//! The page asks the server every two seconds; the server asks WeChat Pay when
-//! the notification is late, so the member moves on as soon as the money is in.
+//! The page asks the server every two seconds (backing off after failures); the
+//! server asks WeChat Pay when the notification is late, so the member moves on
+//! as soon as the money is in.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -20,21 +23,30 @@ pub fn OrderPage() -> impl IntoView {
         async move { client.order(&no).await }
     });
     // Poll until paid or closed (browser only: Effects do not run on the server).
+    // A failed poll (a 429 from a shared carrier address, a dropped connection)
+    // never ends the polling: wait as the server asked (Retry-After) or back
+    // off, keep showing the last answer, and offer an immediate retry.
+    let failures = RwSignal::new(0u32);
+    let last_good = RwSignal::new(None::<OrderView>);
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || {
-                if matches!(
-                    order.get_untracked(),
-                    Some(Ok(OrderView {
-                        status: OrderStatus::Created,
-                        ..
-                    }))
-                ) {
-                    order.refetch();
+        let delay = match order.get() {
+            Some(Ok(view)) => {
+                failures.set(0);
+                let waiting = view.status == OrderStatus::Created;
+                last_good.set(Some(view));
+                if !waiting {
+                    return;
                 }
-            },
-            std::time::Duration::from_secs(2),
-        ) {
+                POLL_EVERY
+            }
+            Some(Err(error)) => {
+                let failed = failures.get_untracked() + 1;
+                failures.set(failed);
+                retry_delay(failed, error.retry_after_secs)
+            }
+            None => return,
+        };
+        if let Ok(handle) = set_timeout_with_handle(move || order.refetch(), delay) {
             on_cleanup(move || handle.clear());
         }
     });
@@ -49,16 +61,51 @@ pub fn OrderPage() -> impl IntoView {
             );
         }
     });
+    let retry_now = move || order.refetch();
     view! {
         <NavBar title="支付押金" back="/h5" />
         <Transition fallback=|| view! { <p class="h5-hint">"加载中…"</p> }>
             {move || Suspend::new(async move {
-                match order.await {
-                    Ok(view) => view! { <OrderBody view refresh=move || order.refetch() /> }.into_any(),
-                    Err(e) => view! { <p class="h5-error">{e.message}</p> }.into_any(),
+                match (order.await, last_good.get_untracked()) {
+                    (Ok(view), _) => view! { <OrderBody view refresh=retry_now /> }.into_any(),
+                    (Err(_), Some(view)) => view! {
+                        <p class="h5-notice" role="status">
+                            "网络不稳定，正在自动重试… "
+                            <button class="h5-link" on:click=move |_| retry_now()>"立即重试"</button>
+                        </p>
+                        <OrderBody view refresh=retry_now />
+                    }
+                    .into_any(),
+                    (Err(e), None) => view! {
+                        <section class="h5-panel h5-center">
+                            <p class="h5-error">{e.message}</p>
+                            <button class="h5-button h5-button-primary h5-button-block" on:click=move |_| retry_now()>
+                                "重试"
+                            </button>
+                        </section>
+                    }
+                    .into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// How often the page asks while the order waits for payment.
+const POLL_EVERY: Duration = Duration::from_secs(2);
+/// The longest wait between two attempts after failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The wait before the next poll after `failures` (≥ 1) failed ones in a row:
+/// what the server asked for (`Retry-After`), else the poll interval doubled
+/// per further failure, never more than [`MAX_BACKOFF`] unless the server asked.
+fn retry_delay(failures: u32, retry_after_secs: Option<u32>) -> Duration {
+    let backoff = POLL_EVERY
+        .saturating_mul(1 << failures.saturating_sub(1).min(5))
+        .min(MAX_BACKOFF);
+    match retry_after_secs {
+        Some(secs) => Duration::from_secs(secs.into()).max(POLL_EVERY),
+        None => backoff,
     }
 }
 
@@ -119,5 +166,20 @@ fn OrderBody(view: OrderView, refresh: impl Fn() + Send + Sync + Copy + 'static)
             }
             .into_any()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_waits_as_asked_else_backs_off_up_to_a_cap() {
+        assert_eq!(retry_delay(1, Some(7)), Duration::from_secs(7));
+        assert_eq!(retry_delay(1, Some(0)), POLL_EVERY);
+        assert_eq!(retry_delay(1, None), POLL_EVERY);
+        assert_eq!(retry_delay(2, None), Duration::from_secs(4));
+        assert_eq!(retry_delay(3, None), Duration::from_secs(8));
+        assert_eq!(retry_delay(40, None), MAX_BACKOFF);
     }
 }

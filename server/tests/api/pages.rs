@@ -30,6 +30,10 @@ async fn the_h5_list_is_rendered_on_the_server_with_real_data() {
     assert!(html.contains("10天7打卡"));
     assert!(html.contains("即将开始"));
     assert!(html.contains("沙箱模式"), "sandbox banner");
+    assert!(
+        html.contains(r#"data-sandbox="true""#),
+        "the flag the browser hydrates the banner from"
+    );
     assert!(html.contains(&format!("/h5/camps/{}", camp.id)));
 
     let detail = app

@@ -141,3 +141,45 @@ async fn each_address_is_limited_per_minute() {
         "rejected for its missing signature, not for the rate"
     );
 }
+
+/// Members behind one carrier NAT share an address: the payment page's status
+/// polls count against their order, not against that address (issue 6 item 8).
+#[tokio::test]
+async fn order_status_polls_spend_the_orders_budget_not_the_addresss() {
+    let app = TestApp::spawn_with(|c| c.server.rate_limit_per_minute = 30).await;
+    let camp = app.open_camp().await;
+    // Two members on one address: each sign-up is one request of its budget.
+    let (mut orders, mut members) = (Vec::new(), Vec::new());
+    for planet_id in ["15555411850001", "15555411850002"] {
+        let member = app.anonymous();
+        let (_, out_trade_no) =
+            crate::payments::pending(&member, camp.id, &crate::payments::form(planet_id)).await;
+        orders.push(out_trade_no);
+        members.push(member);
+    }
+    // Setting up spent about ten of the address's thirty; sixteen polls each
+    // are thirty-two more requests from it.
+    for _ in 0..16 {
+        for (member, out_trade_no) in members.iter().zip(&orders) {
+            let view: shared::api::OrderView = member
+                .get(&format!("/api/v1/orders/{out_trade_no}"))
+                .await
+                .unwrap();
+            assert_eq!(&view.out_trade_no, out_trade_no);
+        }
+    }
+    // Each order has its own budget: the 31st poll of one order is refused…
+    for _ in 16..30 {
+        let _: shared::api::OrderView = members[0]
+            .get(&format!("/api/v1/orders/{}", orders[0]))
+            .await
+            .unwrap();
+    }
+    let thirty_first = members[0]
+        .raw(Method::GET, &format!("/api/v1/orders/{}", orders[0]), None)
+        .await;
+    assert_eq!(thirty_first.status(), StatusCode::TOO_MANY_REQUESTS);
+    // …and the address still has the budget its other requests did not spend.
+    let info: SystemInfo = members[1].get("/api/v1/system/info").await.unwrap();
+    assert!(info.sandbox);
+}
