@@ -282,3 +282,388 @@ fn index(
     }
     map
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn enrollment(id: i64, planet_id: &str, nickname: &str, wechat: &str) -> EnrollmentForMatch {
+        EnrollmentForMatch {
+            enrollment_id: id,
+            planet_id: planet_id.into(),
+            planet_nickname: nickname.into(),
+            wechat_nickname: wechat.into(),
+            manual_user_id: None,
+        }
+    }
+
+    fn account(user_id: i64, name: &str, alias: Option<&str>) -> PlanetAccount {
+        PlanetAccount {
+            user_id,
+            name: name.into(),
+            alias: alias.map(Into::into),
+        }
+    }
+
+    fn one(e: EnrollmentForMatch, accounts: &[PlanetAccount]) -> MatchResult {
+        match_enrollments(&[e], accounts)
+            .pop()
+            .unwrap_or_else(|| panic!("one result per enrollment"))
+    }
+
+    fn summary(r: &MatchResult) -> (MatchStatus, u8, Option<i64>, Vec<i64>) {
+        (r.status, r.confidence, r.user_id, r.candidates.clone())
+    }
+
+    const ME: i64 = 346_884_121_553;
+
+    #[test]
+    fn by_planet_id_is_matched_at_100() {
+        let accounts = [account(ME, "别人的名字", None), account(7, "小王", None)];
+        let r = one(enrollment(1, "346884121553", "小王", "wang"), &accounts);
+        assert_eq!(summary(&r), (MatchStatus::Matched, 100, Some(ME), vec![]));
+    }
+
+    #[test]
+    fn by_planet_nickname_needs_confirmation_at_66() {
+        let accounts = [account(7, "小王", None), account(8, "wang", None)];
+        let r = one(enrollment(1, "11111", " 小王 ", "wang"), &accounts);
+        assert_eq!(
+            summary(&r),
+            (MatchStatus::NeedsConfirmation, 66, Some(7), vec![])
+        );
+    }
+
+    #[test]
+    fn by_wechat_nickname_is_pending_at_33() {
+        let accounts = [account(8, "Wang", None)];
+        let r = one(enrollment(1, "11111", "小王", "wang"), &accounts);
+        assert_eq!(
+            summary(&r),
+            (MatchStatus::PendingConfirmation, 33, Some(8), vec![])
+        );
+    }
+
+    #[test]
+    fn nothing_fits_is_failed_at_0() {
+        let accounts = [account(8, "别人", Some("另一个"))];
+        let r = one(enrollment(1, "11111", "小王", "wang"), &accounts);
+        assert_eq!(summary(&r), (MatchStatus::Failed, 0, None, vec![]));
+        let r = one(enrollment(1, "11111", "小王", "wang"), &[]);
+        assert_eq!(r.status, MatchStatus::Failed);
+    }
+
+    #[test]
+    fn manual_wins_and_takes_the_account() {
+        let mut e = enrollment(1, "346884121553", "小王", "wang");
+        e.manual_user_id = Some(9);
+        let accounts = [account(ME, "小王", None), account(9, "someone", None)];
+        let r = one(e, &accounts);
+        assert_eq!(summary(&r), (MatchStatus::Manual, 100, Some(9), vec![]));
+
+        // The manually chosen account is out of every automatic tier.
+        let mut chosen = enrollment(1, "22222", "x", "y");
+        chosen.manual_user_id = Some(ME);
+        let other = enrollment(2, "346884121553", "小王", "wang");
+        let results = match_enrollments(&[chosen, other], &[account(ME, "小王", None)]);
+        assert_eq!(
+            summary(&results[0]),
+            (MatchStatus::Manual, 100, Some(ME), vec![])
+        );
+        assert_eq!(summary(&results[1]), (MatchStatus::Failed, 0, None, vec![]));
+    }
+
+    #[test]
+    fn an_account_found_by_id_is_out_of_the_name_tiers() {
+        let by_id = enrollment(1, "346884121553", "小王", "wang");
+        let same_name = enrollment(2, "22222", "小王", "wang");
+        let results = match_enrollments(&[by_id, same_name], &[account(ME, "小王", None)]);
+        assert_eq!(results[0].status, MatchStatus::Matched);
+        assert_eq!(results[1].status, MatchStatus::Failed);
+    }
+
+    #[test]
+    fn two_accounts_one_name_are_ambiguous() {
+        let accounts = [account(8, "小王", None), account(7, "路人", Some("小王"))];
+        let r = one(enrollment(1, "11111", "小王", "wang"), &accounts);
+        assert_eq!(summary(&r), (MatchStatus::Ambiguous, 66, None, vec![7, 8]));
+    }
+
+    #[test]
+    fn one_account_two_enrollments_are_ambiguous() {
+        let accounts = [account(8, "小王", None)];
+        let results = match_enrollments(
+            &[
+                enrollment(1, "11111", "小王", "a"),
+                enrollment(2, "22222", "小王", "b"),
+            ],
+            &accounts,
+        );
+        for r in &results {
+            assert_eq!(summary(r), (MatchStatus::Ambiguous, 66, None, vec![8]));
+        }
+        // The same both ways at the 微信昵称 tier.
+        let results = match_enrollments(
+            &[
+                enrollment(1, "11111", "甲", "wang"),
+                enrollment(2, "22222", "乙", "WANG"),
+            ],
+            &[account(8, "wang", None)],
+        );
+        for r in &results {
+            assert_eq!(summary(r), (MatchStatus::Ambiguous, 33, None, vec![8]));
+        }
+    }
+
+    #[test]
+    fn an_account_held_by_a_stronger_tier_is_not_handed_out_below() {
+        // Account 8 fits enrollment 1 by 星球昵称 and enrollment 2 by 微信昵称.
+        let results = match_enrollments(
+            &[
+                enrollment(1, "11111", "小王", "a"),
+                enrollment(2, "22222", "乙", "小王"),
+            ],
+            &[account(8, "小王", None)],
+        );
+        assert_eq!(
+            summary(&results[0]),
+            (MatchStatus::NeedsConfirmation, 66, Some(8), vec![])
+        );
+        assert_eq!(results[1].status, MatchStatus::Failed);
+    }
+
+    #[test]
+    fn alias_matches_when_the_name_is_blank() {
+        // The real API returns names of only spaces with the person's name in alias.
+        let accounts = [account(8, "   ", Some("安安19"))];
+        let r = one(enrollment(1, "11111", "安安19", "x"), &accounts);
+        assert_eq!(
+            summary(&r),
+            (MatchStatus::NeedsConfirmation, 66, Some(8), vec![])
+        );
+    }
+
+    #[test]
+    fn blank_names_never_match() {
+        let accounts = [
+            account(8, "   ", None),
+            account(9, "\u{3164}", Some("")),
+            account(10, "\u{200B}", Some("\u{2800}")),
+        ];
+        for blank in ["", "  ", "\u{3164}", "\u{200B}\u{FEFF}", "\u{2800} "] {
+            let r = one(enrollment(1, "11111", blank, blank), &accounts);
+            assert_eq!(r.status, MatchStatus::Failed, "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn full_width_and_zero_padded_ids_match() {
+        let accounts = [account(ME, "x", None)];
+        for typed in [
+            "３４６８８４１２１５５３",
+            "000346884121553",
+            " 346884121553 ",
+        ] {
+            let r = one(enrollment(1, typed, "a", "b"), &accounts);
+            assert_eq!(r.user_id, Some(ME), "{typed:?}");
+            assert_eq!(r.status, MatchStatus::Matched);
+        }
+    }
+
+    #[test]
+    fn names_match_across_width_and_case() {
+        let accounts = [account(8, "Ｍｏｍｏ３２", None)];
+        let r = one(enrollment(1, "11111", "momo32", "x"), &accounts);
+        assert_eq!(r.user_id, Some(8));
+    }
+
+    #[test]
+    fn a_renamed_account_keeps_its_id_match() {
+        let e = enrollment(1, "346884121553", "小王", "wang");
+        let before = one(e.clone(), &[account(ME, "小王", None)]);
+        let after = one(e, &[account(ME, "新名字🐰", None)]);
+        assert_eq!(summary(&before), summary(&after));
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in MatchStatus::ALL {
+            assert_eq!(MatchStatus::parse(status.as_str()), Some(status));
+            let json = serde_json::to_string(&status).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert!(!status.label().is_empty());
+        }
+        assert_eq!(MatchStatus::parse("nope"), None);
+        let confirmed: Vec<_> = MatchStatus::ALL
+            .into_iter()
+            .filter(|s| s.confirmed())
+            .collect();
+        assert_eq!(confirmed, [MatchStatus::Matched, MatchStatus::Manual]);
+    }
+
+    // ---- properties ----
+
+    /// Small pools of ids and names so collisions (同名, shared ids) are common.
+    fn names() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("  ".to_owned()),
+            Just("\u{3164}".to_owned()),
+            "[ab小王]{1,2}",
+            "[ＡＢａｂ]{1,2}",
+        ]
+    }
+
+    fn enrollments() -> impl Strategy<Value = Vec<EnrollmentForMatch>> {
+        proptest::collection::vec(
+            (
+                0i64..12,
+                prop_oneof![Just(""), Just("0"), Just("x")],
+                names(),
+                names(),
+                proptest::option::weighted(0.15, 0i64..12),
+            ),
+            0..12,
+        )
+        .prop_map(|rows| {
+            rows.into_iter()
+                .enumerate()
+                .map(
+                    |(i, (id, prefix, nickname, wechat, manual))| EnrollmentForMatch {
+                        enrollment_id: i as i64 + 1,
+                        planet_id: format!("{prefix}{}", 100_000 + id),
+                        planet_nickname: nickname,
+                        wechat_nickname: wechat,
+                        manual_user_id: manual.map(|m| 100_000 + m),
+                    },
+                )
+                .collect()
+        })
+    }
+
+    fn accounts() -> impl Strategy<Value = Vec<PlanetAccount>> {
+        proptest::collection::vec((0i64..12, names(), proptest::option::of(names())), 0..12)
+            .prop_map(|rows| {
+                rows.into_iter()
+                    .map(|(id, name, alias)| PlanetAccount {
+                        user_id: 100_000 + id,
+                        name,
+                        alias,
+                    })
+                    .collect()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn one_result_per_enrollment_in_order(es in enrollments(), accs in accounts()) {
+            let results = match_enrollments(&es, &accs);
+            prop_assert_eq!(results.len(), es.len());
+            for (r, e) in results.iter().zip(&es) {
+                prop_assert_eq!(r.enrollment_id, e.enrollment_id);
+                prop_assert_eq!(r.user_id.is_some(), r.status != MatchStatus::Ambiguous && r.status != MatchStatus::Failed);
+                prop_assert_eq!(!r.candidates.is_empty(), r.status == MatchStatus::Ambiguous);
+                let confidence = match r.status {
+                    MatchStatus::Matched | MatchStatus::Manual => 100,
+                    MatchStatus::NeedsConfirmation => 66,
+                    MatchStatus::PendingConfirmation => 33,
+                    MatchStatus::Failed => 0,
+                    MatchStatus::Ambiguous => r.confidence,
+                };
+                prop_assert_eq!(r.confidence, confidence);
+            }
+        }
+
+        #[test]
+        fn no_account_is_auto_assigned_twice(es in enrollments(), accs in accounts()) {
+            let results = match_enrollments(&es, &accs);
+            let manual: HashSet<i64> = es.iter().filter_map(|e| e.manual_user_id).collect();
+            let mut seen = HashSet::new();
+            for r in results.iter().filter(|r| r.status != MatchStatus::Manual) {
+                if let Some(id) = r.user_id {
+                    prop_assert!(!manual.contains(&id), "{id} is manually assigned");
+                    prop_assert!(seen.insert(id), "{id} assigned twice");
+                }
+            }
+        }
+
+        #[test]
+        fn manual_always_survives(es in enrollments(), accs in accounts()) {
+            let results = match_enrollments(&es, &accs);
+            for (r, e) in results.iter().zip(&es) {
+                if let Some(id) = e.manual_user_id {
+                    prop_assert_eq!(r.status, MatchStatus::Manual);
+                    prop_assert_eq!(r.user_id, Some(id));
+                }
+            }
+        }
+
+        #[test]
+        fn an_unrelated_account_never_changes_an_id_match(
+            es in enrollments(),
+            accs in accounts(),
+            name in names(),
+            alias in proptest::option::of(names()),
+        ) {
+            let before = match_enrollments(&es, &accs);
+            let mut more = accs.clone();
+            // No enrollment's 星球ID is this account's user_id.
+            more.push(PlanetAccount { user_id: 999_999, name, alias });
+            let after = match_enrollments(&es, &more);
+            for (b, a) in before.iter().zip(&after) {
+                if b.status == MatchStatus::Matched {
+                    prop_assert_eq!(b, a);
+                }
+            }
+        }
+
+        #[test]
+        fn blank_names_match_nothing(es in enrollments(), accs in accounts()) {
+            let results = match_enrollments(&es, &accs);
+            for (r, e) in results.iter().zip(&es) {
+                match r.status {
+                    MatchStatus::NeedsConfirmation => prop_assert!(name_key(&e.planet_nickname).is_some()),
+                    MatchStatus::PendingConfirmation => prop_assert!(name_key(&e.wechat_nickname).is_some()),
+                    _ => {}
+                }
+                let by_name = matches!(r.status, MatchStatus::NeedsConfirmation | MatchStatus::PendingConfirmation);
+                if let (true, Some(id)) = (by_name, r.user_id) {
+                    // The same user_id may arrive twice (name and alias from
+                    // different sources): one of its rows carries a real name.
+                    let named = accs.iter().filter(|a| a.user_id == id).any(|a| {
+                        name_key(&a.name).is_some() || a.alias.as_deref().and_then(name_key).is_some()
+                    });
+                    prop_assert!(named, "{} matched by a blank name", id);
+                }
+            }
+        }
+
+        #[test]
+        fn order_of_inputs_does_not_matter(
+            es in enrollments(),
+            accs in accounts(),
+            seed in any::<u64>(),
+        ) {
+            let before = match_enrollments(&es, &accs);
+            let mut shuffled_es: Vec<(EnrollmentForMatch, MatchResult)> =
+                es.iter().cloned().zip(before.iter().cloned()).collect();
+            let mut shuffled_accs = accs.clone();
+            shuffle(&mut shuffled_es, seed);
+            shuffle(&mut shuffled_accs, seed.rotate_left(17));
+            let (es2, expected): (Vec<_>, Vec<_>) = shuffled_es.into_iter().unzip();
+            prop_assert_eq!(match_enrollments(&es2, &shuffled_accs), expected);
+        }
+    }
+
+    /// A deterministic Fisher–Yates shuffle driven by a seed (xorshift).
+    fn shuffle<T>(items: &mut [T], mut seed: u64) {
+        for i in (1..items.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let j = (seed % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
