@@ -7,7 +7,7 @@
 //! `unicode-properties` (general category, emoji) crates; what is ours is the
 //! list of characters that look blank.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 use unicode_properties::{
     GeneralCategory, GeneralCategoryGroup, UnicodeEmoji, UnicodeGeneralCategory,
 };
@@ -29,8 +29,13 @@ pub fn clean_text(s: &str) -> String {
     // from its accent only to let them compose on a second pass; filtering
     // again after it catches what compatibility mappings produce (U+00A0 → ' ').
     let pre = filter_chars(s);
-    let normalized: String = pre.nfkc().collect();
-    let cleaned = filter_chars(&normalized);
+    // Most names are already NFKC (plain Chinese, ASCII): the quick check
+    // spares the matching of 10 000 accounts a second and third pass.
+    let cleaned = if is_nfkc_quick(pre.chars()) == IsNormalized::Yes {
+        pre
+    } else {
+        filter_chars(&pre.nfkc().collect::<String>())
+    };
 
     let mut out = String::with_capacity(cleaned.len());
     for c in cleaned.chars() {
@@ -52,7 +57,14 @@ pub fn clean_text(s: &str) -> String {
 /// [`clean_text`] form, lower-cased. `None` for a name that is empty, blank or
 /// invisible once cleaned: such a name never matches anything.
 pub fn name_key(s: &str) -> Option<String> {
-    let key = clean_text(&clean_text(s).to_lowercase());
+    let cleaned = clean_text(s);
+    let lower = cleaned.to_lowercase();
+    // Lower-casing can leave a string that is no longer NFKC (`İ` → `i̇`).
+    let key = if lower == cleaned || lower.is_ascii() {
+        lower
+    } else {
+        clean_text(&lower)
+    };
     (!key.is_empty()).then_some(key)
 }
 
