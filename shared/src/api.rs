@@ -451,14 +451,18 @@ pub struct PayOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SignUpRequest {
-    /// 1–32 visible characters after trimming; no control characters.
+    /// 1–32 characters once cleaned (`shared::normalize::clean_text`: NFKC,
+    /// control and invisible characters dropped, spaces collapsed and trimmed);
+    /// stored cleaned. Blank or invisible-only is missing.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub planet_nickname: String,
-    /// The number on the member's Knowledge Planet profile: 5–20 digits
-    /// (full-width digits and surrounding spaces are accepted).
+    /// The number on the member's Knowledge Planet profile. Spaces, leading
+    /// zeros and full-width digits are accepted; stored in canonical form
+    /// (5–19 digits, no leading zero, fits a signed 64-bit integer), so
+    /// `000346884121553` and `346884121553` are one enrollment.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub planet_id: String,
-    /// 1–32 visible characters after trimming; no control characters.
+    /// As `planet_nickname`.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub wechat_nickname: String,
     pub pay_method: PayMethod,

@@ -42,7 +42,14 @@ async fn filtered(
         JoinedFilter::Joined => select.filter(enrollments::Column::JoinedGroup.eq(true)),
         JoinedFilter::NotJoined => select.filter(enrollments::Column::JoinedGroup.eq(false)),
     };
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    // Names and 星球IDs are stored cleaned (full-width made half-width,
+    // invisibles dropped): the search text is cleaned the same way.
+    if let Some(q) = query
+        .q
+        .as_deref()
+        .map(shared::normalize::clean_text)
+        .filter(|q| !q.is_empty())
+    {
         select = select.filter(
             [
                 enrollments::Column::PlanetNickname,
@@ -51,7 +58,7 @@ async fn filtered(
             ]
             .into_iter()
             .fold(Condition::any(), |any, column| {
-                any.add(search::contains(db.get_database_backend(), column, q))
+                any.add(search::contains(db.get_database_backend(), column, &q))
             }),
         );
     }

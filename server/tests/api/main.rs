@@ -15,6 +15,7 @@ mod permissions;
 mod search;
 mod secrets_in_logs;
 mod sessions;
+mod sign_up_input;
 mod system;
 mod users;
 mod wechat_oauth;
