@@ -12,6 +12,7 @@ mod operations;
 mod pages;
 mod payments;
 mod permissions;
+mod schema;
 mod search;
 mod secrets_in_logs;
 mod sessions;
