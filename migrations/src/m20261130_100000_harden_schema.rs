@@ -327,17 +327,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn constraints_go_inside_the_table_definition() {
+    fn constraints_go_inside_the_table_definition() -> Result<(), DbErr> {
         let sql = with_constraints(
             "CREATE TABLE \"t\" ( \"id\" integer NOT NULL PRIMARY KEY, \"s\" varchar(16) NOT NULL )",
             "t",
             "t_hardened",
             &["CONSTRAINT ck CHECK (s IN ('a'))".into()],
-        )
-        .unwrap();
+        )?;
         assert_eq!(
             sql,
             "CREATE TABLE \"t_hardened\" ( \"id\" integer NOT NULL PRIMARY KEY, \"s\" varchar(16) NOT NULL , CONSTRAINT ck CHECK (s IN ('a')))"
         );
+        Ok(())
     }
 }
