@@ -7,6 +7,7 @@ mod edge;
 mod errors;
 mod helpers;
 mod members;
+mod merchant_settings;
 mod openapi;
 mod operations;
 mod pages;
