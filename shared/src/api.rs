@@ -232,9 +232,11 @@ pub struct PublicCamp {
 pub struct CampDto {
     pub id: i64,
     pub name: String,
-    pub poster_upload_id: i64,
+    /// The poster's public upload id (see [`UploadDto::id`]).
+    pub poster_upload_id: String,
     pub poster_url: String,
-    pub group_qr_upload_id: i64,
+    /// The group QR code's public upload id (see [`UploadDto::id`]).
+    pub group_qr_upload_id: String,
     pub group_qr_url: String,
     pub deposit_fen: i64,
     pub start_date: NaiveDate,
@@ -261,10 +263,12 @@ pub struct CampRequest {
     /// 1–50 characters after trimming (PRD §4.2.1.2).
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 50))]
     pub name: String,
-    /// Required: an uploaded `poster`.
-    pub poster_upload_id: Option<i64>,
-    /// Required: an uploaded `group_qr`.
-    pub group_qr_upload_id: Option<i64>,
+    /// Required: the public id of an uploaded `poster` ([`UploadDto::id`]).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9a-f]{32}$"))]
+    pub poster_upload_id: Option<String>,
+    /// Required: the public id of an uploaded `group_qr` ([`UploadDto::id`]).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9a-f]{32}$"))]
+    pub group_qr_upload_id: Option<String>,
     /// Fen, 1..=10,000,000 (¥100,000).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10_000_000))]
     pub deposit_fen: i64,
@@ -327,7 +331,11 @@ pub struct CampListQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct UploadDto {
-    pub id: i64,
+    /// The upload's public id: 32 random hex characters, the only id of an
+    /// upload a browser ever sees (the database's own id is not guessable from
+    /// it, and it cannot be guessed from another's).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9a-f]{32}$"))]
+    pub id: String,
     pub url: String,
     pub content_type: String,
     pub size: i64,
@@ -648,9 +656,16 @@ pub struct WechatPaySettingsView {
     pub mch_id: String,
     pub app_id: String,
     pub merchant_serial: String,
+    /// Public-key mode: `PUB_KEY_ID_…`; empty when only certificates are used.
     pub platform_public_key_id: String,
     pub platform_public_key_pem: String,
+    /// Certificate mode: see [`WechatPaySettingsUpdate::platform_certificates`].
+    pub platform_certificates: String,
     pub base_url: String,
+    /// Empty: WeChat's own (or, in sandbox mode, the built-in simulator).
+    pub oauth_authorize_url: String,
+    /// Empty: WeChat's own (or, in sandbox mode, the built-in simulator).
+    pub oauth_api_url: String,
     pub jsapi_enabled: bool,
     pub h5_enabled: bool,
     pub api_v3_key_set: bool,
@@ -668,9 +683,26 @@ pub struct WechatPaySettingsUpdate {
     pub mch_id: String,
     pub app_id: String,
     pub merchant_serial: String,
+    /// Public-key mode: the `PUB_KEY_ID_…` from the merchant console; empty
+    /// with an empty PEM when only platform certificates are used.
     pub platform_public_key_id: String,
     pub platform_public_key_pem: String,
+    /// Certificate mode: WeChat Pay platform certificates, each as its serial
+    /// on a line of its own followed by the certificate's public key PEM
+    /// (`openssl x509 -in wechatpay_SERIAL.pem -pubkey -noout`). A
+    /// notification is verified with the key its `Wechatpay-Serial` names,
+    /// so public key and certificates can be set together during WeChat's
+    /// move from one to the other. At least one key in all.
+    #[serde(default)]
+    pub platform_certificates: String,
+    /// Empty: WeChat Pay's own API; https in production.
     pub base_url: String,
+    /// The official account's OAuth authorize page; empty: WeChat's own. https in production.
+    #[serde(default)]
+    pub oauth_authorize_url: String,
+    /// The official account's API base (code → openid); empty: WeChat's own. https in production.
+    #[serde(default)]
+    pub oauth_api_url: String,
     pub jsapi_enabled: bool,
     pub h5_enabled: bool,
     #[serde(default)]

@@ -287,8 +287,8 @@ mod tests {
     fn valid() -> CampRequest {
         CampRequest {
             name: "21天早起训练营".into(),
-            poster_upload_id: Some(1),
-            group_qr_upload_id: Some(2),
+            poster_upload_id: Some("1".repeat(32)),
+            group_qr_upload_id: Some("2".repeat(32)),
             deposit_fen: 9900,
             start_date: Some(date(12, 1)),
             end_date: Some(date(12, 10)),

@@ -39,8 +39,8 @@ pub fn CampEditPage() -> impl IntoView {
     }
 }
 
-/// An uploaded image: its id and where to show it.
-type Uploaded = Option<(i64, String)>;
+/// An uploaded image: its public id and where to show it.
+type Uploaded = Option<(String, String)>;
 
 #[component]
 fn ImageUpload(
@@ -227,12 +227,12 @@ fn CampForm(existing: Option<CampDto>) -> impl IntoView {
     let poster = RwSignal::new(
         existing
             .as_ref()
-            .map(|c| (c.poster_upload_id, c.poster_url.clone())),
+            .map(|c| (c.poster_upload_id.clone(), c.poster_url.clone())),
     );
     let group_qr = RwSignal::new(
         existing
             .as_ref()
-            .map(|c| (c.group_qr_upload_id, c.group_qr_url.clone())),
+            .map(|c| (c.group_qr_upload_id.clone(), c.group_qr_url.clone())),
     );
     let coaches = RwSignal::new(
         existing

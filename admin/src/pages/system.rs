@@ -117,7 +117,10 @@ fn WechatPayForm(view: WechatPaySettingsView) -> impl IntoView {
     let serial = text(&view.merchant_serial);
     let key_id = text(&view.platform_public_key_id);
     let public_pem = text(&view.platform_public_key_pem);
+    let certificates = text(&view.platform_certificates);
     let base_url = text(&view.base_url);
+    let oauth_authorize_url = text(&view.oauth_authorize_url);
+    let oauth_api_url = text(&view.oauth_api_url);
     let api_v3_key = RwSignal::new(String::new());
     let private_pem = RwSignal::new(String::new());
     let app_secret = RwSignal::new(String::new());
@@ -174,7 +177,10 @@ fn WechatPayForm(view: WechatPaySettingsView) -> impl IntoView {
             merchant_serial: serial.get_untracked(),
             platform_public_key_id: key_id.get_untracked(),
             platform_public_key_pem: public_pem.get_untracked(),
+            platform_certificates: certificates.get_untracked(),
             base_url: base_url.get_untracked(),
+            oauth_authorize_url: oauth_authorize_url.get_untracked(),
+            oauth_api_url: oauth_api_url.get_untracked(),
             jsapi_enabled: jsapi.get_untracked(),
             h5_enabled: h5.get_untracked(),
             api_v3_key: api_v3_key.get_untracked(),
@@ -234,19 +240,38 @@ fn WechatPayForm(view: WechatPaySettingsView) -> impl IntoView {
                 <span class="el-secret-hint">{secret_hint(|f| f.1)}</span>
                 <FieldError error field="merchant_private_key_pem" />
             </label>
+            <p class="el-form-hint">"验签密钥：填写微信支付公钥，或平台证书，或两者（切换期间按通知的 Wechatpay-Serial 选用）。"</p>
             <label class="el-form-item">
-                <span class="el-form-label required">"微信支付公钥 ID"</span>
+                <span class="el-form-label">"微信支付公钥 ID"</span>
                 <input class="el-input" name="platform_public_key_id" placeholder="PUB_KEY_ID_…" bind:value=key_id />
             </label>
             <label class="el-form-item">
-                <span class="el-form-label required">"微信支付公钥"</span>
+                <span class="el-form-label">"微信支付公钥"</span>
                 <textarea class="el-textarea el-textarea-pem" name="platform_public_key_pem" bind:value=public_pem></textarea>
                 <FieldError error field="platform_public_key_pem" />
+            </label>
+            <label class="el-form-item">
+                <span class="el-form-label">"平台证书（每个证书：序列号一行，其后为证书公钥 PEM）"</span>
+                <textarea class="el-textarea el-textarea-pem" name="platform_certificates" placeholder="7132D72A03E93CDDF8C03BBD1F37EEDF204E4B3C
+-----BEGIN PUBLIC KEY-----
+…
+-----END PUBLIC KEY-----" bind:value=certificates></textarea>
+                <FieldError error field="platform_certificates" />
             </label>
             <label class="el-form-item">
                 <span class="el-form-label">"接口地址（留空为官方地址）"</span>
                 <input class="el-input" name="base_url" placeholder="https://api.mch.weixin.qq.com" bind:value=base_url />
                 <FieldError error field="base_url" />
+            </label>
+            <label class="el-form-item">
+                <span class="el-form-label">"网页授权地址（留空为官方地址）"</span>
+                <input class="el-input" name="oauth_authorize_url" placeholder="https://open.weixin.qq.com/connect/oauth2/authorize" bind:value=oauth_authorize_url />
+                <FieldError error field="oauth_authorize_url" />
+            </label>
+            <label class="el-form-item">
+                <span class="el-form-label">"公众号接口地址（留空为官方地址）"</span>
+                <input class="el-input" name="oauth_api_url" placeholder="https://api.weixin.qq.com" bind:value=oauth_api_url />
+                <FieldError error field="oauth_api_url" />
             </label>
             <div class="el-form-item">
                 <span class="el-form-label">"支付方式"</span>

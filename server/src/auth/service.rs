@@ -115,8 +115,6 @@ pub async fn sign_in(
         .exec(&txn)
         .await?;
     let mut row = user.into_active_model();
-    row.failed_logins = Set(0);
-    row.locked_until = Set(None);
     row.last_login_at = Set(Some(now));
     let user = row.update(&txn).await?;
     audit::record(&txn, &attempt, Action::Login, target, "登录成功").await?;

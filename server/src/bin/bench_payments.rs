@@ -203,8 +203,8 @@ async fn create_camp(http: &reqwest::Client, base: &str) -> anyhow::Result<i64> 
     let today = shared::dates::business_date(chrono::Utc::now());
     let request = CampRequest {
         name: "压测训练营".into(),
-        poster_upload_id: Some(uploads[0]),
-        group_qr_upload_id: Some(uploads[1]),
+        poster_upload_id: Some(uploads[0].clone()),
+        group_qr_upload_id: Some(uploads[1].clone()),
         deposit_fen: 5000,
         start_date: today.succ_opt(),
         end_date: today.checked_add_days(chrono::Days::new(10)),

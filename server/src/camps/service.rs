@@ -19,7 +19,7 @@ use crate::auth::Staff;
 use crate::entity::{camp_staff, camps, enrollments, uploads, users};
 use crate::error::{AppError, AppResult};
 use crate::search;
-use crate::uploads::service::url as upload_url;
+use crate::uploads::service::{public_ids as upload_public_ids, url as upload_url};
 
 pub fn status(camp: &camps::Model, today: NaiveDate) -> CampStatus {
     CampStatus::of(camp.start_date, camp.end_date, today)
@@ -75,11 +75,21 @@ async fn paid_counts(db: &impl ConnectionTrait, camp_ids: &[i64]) -> AppResult<H
         .collect())
 }
 
-fn public_dto(camp: camps::Model, enrolled_count: u64, today: NaiveDate) -> PublicCamp {
+/// The public id of a camp's upload (an upload a camp uses always exists: foreign key).
+fn public_id(ids: &HashMap<i64, String>, upload_id: i64) -> String {
+    ids.get(&upload_id).cloned().unwrap_or_default()
+}
+
+fn public_dto(
+    camp: camps::Model,
+    enrolled_count: u64,
+    today: NaiveDate,
+    uploads: &HashMap<i64, String>,
+) -> PublicCamp {
     PublicCamp {
         id: camp.id,
         status: status(&camp, today),
-        poster_url: upload_url(camp.poster_upload_id),
+        poster_url: upload_url(&public_id(uploads, camp.poster_upload_id)),
         name: camp.name,
         deposit_fen: camp.deposit_fen,
         start_date: camp.start_date,
@@ -103,11 +113,12 @@ pub async fn list_public(
         .all(db)
         .await?;
     let counts = paid_counts(db, &camps.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
+    let uploads = upload_public_ids(db, camps.iter().map(|c| c.poster_upload_id)).await?;
     Ok(camps
         .into_iter()
         .map(|c| {
             let count = counts.get(&c.id).copied().unwrap_or(0);
-            public_dto(c, count, today)
+            public_dto(c, count, today, &uploads)
         })
         .collect())
 }
@@ -119,7 +130,8 @@ pub async fn get_public(
 ) -> AppResult<PublicCamp> {
     let camp = find(db, id).await?;
     let count = paid_counts(db, &[id]).await?.get(&id).copied().unwrap_or(0);
-    Ok(public_dto(camp, count, today))
+    let uploads = upload_public_ids(db, [camp.poster_upload_id]).await?;
+    Ok(public_dto(camp, count, today, &uploads))
 }
 
 async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<camps::Model> {
@@ -215,22 +227,31 @@ async fn to_dtos(
     let ids: Vec<i64> = camps.iter().map(|c| c.id).collect();
     let counts = paid_counts(db, &ids).await?;
     let mut staff = staff_of(db, &ids).await?;
+    let uploads = upload_public_ids(
+        db,
+        camps
+            .iter()
+            .flat_map(|c| [c.poster_upload_id, c.group_qr_upload_id]),
+    )
+    .await?;
     Ok(camps
         .into_iter()
         .map(|camp| {
             let (coaches, volunteers) = staff.remove(&camp.id).unwrap_or_default();
+            let poster_upload_id = public_id(&uploads, camp.poster_upload_id);
+            let group_qr_upload_id = public_id(&uploads, camp.group_qr_upload_id);
             CampDto {
                 id: camp.id,
                 status: status(&camp, today),
-                poster_url: upload_url(camp.poster_upload_id),
-                group_qr_url: upload_url(camp.group_qr_upload_id),
+                poster_url: upload_url(&poster_upload_id),
+                group_qr_url: upload_url(&group_qr_upload_id),
                 h5_url: h5_url(public_url, camp.id),
                 enrolled_count: counts.get(&camp.id).copied().unwrap_or(0),
                 coaches,
                 volunteers,
                 name: camp.name,
-                poster_upload_id: camp.poster_upload_id,
-                group_qr_upload_id: camp.group_qr_upload_id,
+                poster_upload_id,
+                group_qr_upload_id,
                 deposit_fen: camp.deposit_fen,
                 start_date: camp.start_date,
                 end_date: camp.end_date,
@@ -309,33 +330,46 @@ pub async fn get_admin(
     to_dto(db, camp, today, public_url).await
 }
 
+/// The uploads a camp request names, as database ids: (poster, group QR).
+struct UploadIds(i64, i64);
+
 /// Everything about a request that needs the database: the uploads exist and
-/// have the right use, and the chosen people have the right roles.
-async fn check_references(db: &impl ConnectionTrait, request: &CampRequest) -> AppResult<()> {
+/// have the right use, and the chosen people have the right roles. Returns the
+/// uploads' database ids for the request's public ones.
+async fn check_references(
+    db: &impl ConnectionTrait,
+    request: &CampRequest,
+) -> AppResult<UploadIds> {
     let mut errors = shared::error::FieldErrors::new();
+    let mut found_ids = Vec::new();
     for (field, id, kind, label) in [
         (
             "poster_upload_id",
-            request.poster_upload_id,
+            request.poster_upload_id.as_deref(),
             UploadKind::Poster,
             "项目海报",
         ),
         (
             "group_qr_upload_id",
-            request.group_qr_upload_id,
+            request.group_qr_upload_id.as_deref(),
             UploadKind::GroupQr,
             "群二维码",
         ),
     ] {
-        let Some(id) = id else { continue };
-        let found = uploads::Entity::find_by_id(id)
+        let Some(public_id) = id else { continue };
+        let found = uploads::Entity::find()
             .select_only()
+            .column(uploads::Column::Id)
             .column(uploads::Column::Kind)
-            .into_tuple::<String>()
+            .filter(uploads::Column::PublicId.eq(public_id))
+            .into_tuple::<(i64, String)>()
             .one(db)
             .await?;
-        if found.as_deref() != Some(kind.as_str()) {
-            errors.insert(field.into(), format!("{label}不存在，请重新上传"));
+        match found {
+            Some((id, found_kind)) if found_kind == kind.as_str() => found_ids.push(id),
+            _ => {
+                errors.insert(field.into(), format!("{label}不存在，请重新上传"));
+            }
         }
     }
     for (field, ids, role, label) in [
@@ -364,10 +398,10 @@ async fn check_references(db: &impl ConnectionTrait, request: &CampRequest) -> A
             );
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::fields(errors).into())
+    match found_ids[..] {
+        [poster, group_qr] if errors.is_empty() => Ok(UploadIds(poster, group_qr)),
+        _ if errors.is_empty() => Err(AppError::code(ErrorCode::Validation)),
+        _ => Err(ApiError::fields(errors).into()),
     }
 }
 
@@ -422,11 +456,16 @@ async fn replace_staff(
     Ok(())
 }
 
-fn apply(row: &mut camps::ActiveModel, request: &CampRequest, intro_html: String) -> AppResult<()> {
+fn apply(
+    row: &mut camps::ActiveModel,
+    request: &CampRequest,
+    uploads: UploadIds,
+    intro_html: String,
+) -> AppResult<()> {
     let missing = || AppError::code(ErrorCode::Validation);
     row.name = Set(request.name.trim().to_owned());
-    row.poster_upload_id = Set(request.poster_upload_id.ok_or_else(missing)?);
-    row.group_qr_upload_id = Set(request.group_qr_upload_id.ok_or_else(missing)?);
+    row.poster_upload_id = Set(uploads.0);
+    row.group_qr_upload_id = Set(uploads.1);
     row.deposit_fen = Set(request.deposit_fen);
     row.start_date = Set(request.start_date.ok_or_else(missing)?);
     row.end_date = Set(request.end_date.ok_or_else(missing)?);
@@ -458,14 +497,14 @@ pub async fn create(
 ) -> AppResult<CampDto> {
     request.intro_html = sanitize_intro(&request.intro_html);
     validate(&request, today, None)?;
-    check_references(db, &request).await?;
+    let uploads = check_references(db, &request).await?;
     let txn = db.begin().await?;
     let mut row = camps::ActiveModel {
         created_by: Set(actor.id),
         created_at: Set(Utc::now()),
         ..Default::default()
     };
-    apply(&mut row, &request, request.intro_html.clone())?;
+    apply(&mut row, &request, uploads, request.intro_html.clone())?;
     let camp = row.insert(&txn).await?;
     replace_staff(&txn, camp.id, &request).await?;
     audit::record(
@@ -492,11 +531,11 @@ pub async fn update(
     let txn = db.begin().await?;
     let existing = find(&txn, id).await?;
     validate(&request, today, Some(&existing))?;
-    check_references(&txn, &request).await?;
+    let uploads = check_references(&txn, &request).await?;
     let before = summary(&existing);
     let old_name = existing.name.clone();
     let mut row = existing.into_active_model();
-    apply(&mut row, &request, request.intro_html.clone())?;
+    apply(&mut row, &request, uploads, request.intro_html.clone())?;
     let camp = row.update(&txn).await?;
     replace_staff(&txn, camp.id, &request).await?;
     let after = summary(&camp);

@@ -5,6 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// What browsers see instead of `id`: 32 random hex characters.
+    #[sea_orm(unique)]
+    pub public_id: String,
     pub kind: String,
     pub content_type: String,
     pub size: i64,

@@ -11,8 +11,6 @@ pub struct Model {
     pub role: String,
     pub enabled: bool,
     pub token_version: i32,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

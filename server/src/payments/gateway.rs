@@ -91,10 +91,19 @@ fn build(state: &PayState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> 
         &stored.merchant_serial,
         &secrets::open_string(key, &stored.merchant_private_key_sealed)?,
     )?;
-    let platform = PlatformKeys::new().with_public_key(
-        &stored.platform_public_key_id,
-        &stored.platform_public_key_pem,
-    )?;
+    // Either mode or both: a notification's `Wechatpay-Serial` picks the key.
+    let public_key_mode = !stored.platform_public_key_id.is_empty();
+    let mut platform = PlatformKeys::new();
+    if public_key_mode {
+        platform = platform.with_public_key(
+            &stored.platform_public_key_id,
+            &stored.platform_public_key_pem,
+        )?;
+    }
+    for certificate in &stored.platform_certificates {
+        platform =
+            platform.with_certificate_key(&certificate.serial, &certificate.public_key_pem)?;
+    }
     let sandbox_base = format!("{}/sandbox", state.self_url);
     let base_url = or_default(
         &stored.base_url,
@@ -108,7 +117,7 @@ fn build(state: &PayState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> 
         notify_url: notify_url_of(state),
         merchant,
         platform: platform.clone(),
-        wechatpay_serial_header: Some(stored.platform_public_key_id.clone()),
+        wechatpay_serial_header: public_key_mode.then(|| stored.platform_public_key_id.clone()),
     })?;
     let site_url = if state.config.sandbox {
         &state.self_url

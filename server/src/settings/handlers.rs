@@ -4,7 +4,7 @@ use shared::api::{ConnectionTest, WechatPaySettingsUpdate, WechatPaySettingsView
 use shared::error::FieldErrors;
 use shared::roles::Area;
 
-use super::wechat_pay::{KEY, StoredWechatPay};
+use super::wechat_pay::{self, KEY, StoredWechatPay};
 use crate::audit::{self, Action, Target};
 use crate::auth::Staff;
 use crate::error::AppResult;
@@ -22,7 +22,10 @@ fn view(state: &AppState, stored: &StoredWechatPay) -> WechatPaySettingsView {
         merchant_serial: stored.merchant_serial.clone(),
         platform_public_key_id: stored.platform_public_key_id.clone(),
         platform_public_key_pem: stored.platform_public_key_pem.clone(),
+        platform_certificates: wechat_pay::format_certificates(&stored.platform_certificates),
         base_url: stored.base_url.clone(),
+        oauth_authorize_url: stored.oauth_authorize_url.clone(),
+        oauth_api_url: stored.oauth_api_url.clone(),
         jsapi_enabled: stored.jsapi_enabled,
         h5_enabled: stored.h5_enabled,
         api_v3_key_set: !stored.api_v3_key_sealed.is_empty(),
@@ -100,22 +103,52 @@ pub async fn update(
         }
         Some(_) => {}
     }
-    if PlatformKeys::new()
-        .with_public_key(
-            update.platform_public_key_id.trim(),
-            update.platform_public_key_pem.trim(),
-        )
-        .is_err()
+    // Public-key mode, certificate mode, or both during WeChat's move from one
+    // to the other: at least one key to verify WeChat Pay with.
+    let key_id = update.platform_public_key_id.trim();
+    let key_pem = update.platform_public_key_pem.trim();
+    let public_key_mode = !(key_id.is_empty() && key_pem.is_empty());
+    if public_key_mode
+        && PlatformKeys::new()
+            .with_public_key(key_id, key_pem)
+            .is_err()
     {
         errors.insert(
             "platform_public_key_pem".into(),
             "微信支付公钥ID应以 PUB_KEY_ID_ 开头，公钥应为 PEM 格式".into(),
         );
     }
+    let certificates = match wechat_pay::parse_certificates(&update.platform_certificates) {
+        Ok(certificates) => certificates,
+        Err(message) => {
+            errors.insert("platform_certificates".into(), message);
+            Vec::new()
+        }
+    };
+    if !public_key_mode && certificates.is_empty() && !errors.contains_key("platform_certificates")
+    {
+        errors.insert(
+            "platform_public_key_pem".into(),
+            "请填写微信支付公钥，或在“平台证书”中填写平台证书的序列号与公钥".into(),
+        );
+    }
     let base_url = update.base_url.trim();
-    let is_url = base_url.starts_with("https://") || base_url.starts_with("http://");
-    if !base_url.is_empty() && !is_url {
-        errors.insert("base_url".into(), "接口地址应以 https:// 开头".into());
+    for (field, label, url) in [
+        ("base_url", "接口地址", base_url),
+        (
+            "oauth_authorize_url",
+            "网页授权地址",
+            update.oauth_authorize_url.trim(),
+        ),
+        (
+            "oauth_api_url",
+            "公众号接口地址",
+            update.oauth_api_url.trim(),
+        ),
+    ] {
+        if let Some(message) = wechat_pay::https_required(&state.config, label, url) {
+            errors.insert(field.into(), message);
+        }
     }
     // JSAPI needs the openid, which needs the official account's OAuth, which needs the AppSecret.
     if update.jsapi_enabled && stored.app_secret_sealed.is_empty() && update.app_secret.is_empty() {
@@ -142,9 +175,12 @@ pub async fn update(
     stored.mch_id = update.mch_id.trim().to_owned();
     stored.app_id = update.app_id.trim().to_owned();
     stored.merchant_serial = update.merchant_serial.trim().to_owned();
-    stored.platform_public_key_id = update.platform_public_key_id.trim().to_owned();
-    stored.platform_public_key_pem = update.platform_public_key_pem.trim().to_owned();
+    stored.platform_public_key_id = key_id.to_owned();
+    stored.platform_public_key_pem = key_pem.to_owned();
+    stored.platform_certificates = certificates;
     stored.base_url = base_url.to_owned();
+    stored.oauth_authorize_url = update.oauth_authorize_url.trim().to_owned();
+    stored.oauth_api_url = update.oauth_api_url.trim().to_owned();
     stored.jsapi_enabled = update.jsapi_enabled;
     stored.h5_enabled = update.h5_enabled;
     if !update.api_v3_key.is_empty() {

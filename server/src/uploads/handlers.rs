@@ -48,17 +48,26 @@ pub async fn upload(
     ))
 }
 
-/// An uploaded image. Posters are public; group QR codes need a staff session.
+/// An uploaded image by its public id (`UploadDto.id`). Posters are public; a
+/// group QR code only to staff who may see a camp using it (super admins and
+/// admins: all). Paid members get theirs through
+/// `GET /api/v1/enrollments/{id}/group-qr`. Anyone else: 404.
 #[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "the upload's public id", pattern = r"^[0-9a-f]{32}$")),
     responses((status = 200, description = "图片本身", content((ImageFile = "image/png"), (ImageFile = "image/jpeg")))))]
 pub async fn download(
     State(state): State<AppState>,
     staff: Option<Staff>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<String>,
 ) -> AppResult<Response> {
-    let upload = service::find(&state.db, id).await?;
+    let upload = service::find_public(&state.db, &id).await?;
     let public = upload.kind == UploadKind::Poster.as_str();
-    if !public && staff.is_none() {
+    let allowed = public
+        || match &staff {
+            Some(staff) => service::staff_may_see_group_qr(&state.db, staff, upload.id).await?,
+            None => false,
+        };
+    if !allowed {
         return Err(AppError::not_found("图片"));
     }
     let mut headers = HeaderMap::new();

@@ -1,14 +1,25 @@
 use chrono::Utc;
 use imagesize::ImageType;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set,
+};
 use shared::api::{UploadDto, UploadKind};
+use shared::roles::Area;
 use shared::rules::{GROUP_QR_MAX_BYTES, POSTER_MAX_BYTES};
 
-use crate::entity::uploads;
+use crate::auth::Staff;
+use crate::entity::{camps, uploads};
 use crate::error::{AppError, AppResult};
 
-pub fn url(id: i64) -> String {
-    format!("/api/v1/uploads/{id}")
+/// Where an upload is served, by its public id.
+pub fn url(public_id: &str) -> String {
+    format!("/api/v1/uploads/{public_id}")
+}
+
+/// A fresh public id: 128 random bits as 32 hex characters.
+fn new_public_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 fn max_bytes(kind: UploadKind) -> usize {
@@ -48,6 +59,7 @@ pub async fn store(
     };
     let size = i64::try_from(bytes.len()).map_err(anyhow::Error::from)?;
     let row = uploads::ActiveModel {
+        public_id: Set(new_public_id()),
         kind: Set(kind.as_str().to_owned()),
         content_type: Set(content_type.to_owned()),
         size: Set(size),
@@ -61,8 +73,8 @@ pub async fn store(
     .insert(db)
     .await?;
     Ok(UploadDto {
-        id: row.id,
-        url: url(row.id),
+        url: url(&row.public_id),
+        id: row.public_id,
         content_type: row.content_type,
         size,
         width,
@@ -70,11 +82,64 @@ pub async fn store(
     })
 }
 
+/// An upload by its database id.
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<uploads::Model> {
     uploads::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("图片"))
+}
+
+/// The public ids of uploads by their database ids (without loading the images).
+pub async fn public_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, String)> = uploads::Entity::find()
+        .select_only()
+        .column(uploads::Column::Id)
+        .column(uploads::Column::PublicId)
+        .filter(uploads::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// An upload by the public id browsers hold.
+pub async fn find_public(db: &impl ConnectionTrait, public_id: &str) -> AppResult<uploads::Model> {
+    uploads::Entity::find()
+        .filter(uploads::Column::PublicId.eq(public_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("图片"))
+}
+
+/// Whether `staff` may see a group QR code: super admins and admins always
+/// (they upload it before any camp uses it); coaches and volunteers only
+/// when it is the group QR of one of their camps.
+pub async fn staff_may_see_group_qr(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    upload_id: i64,
+) -> AppResult<bool> {
+    if staff.role.can(Area::CampManagement) {
+        return Ok(true);
+    }
+    let Some(visible) = crate::camps::service::visible_camp_ids(db, staff, Area::CampView).await?
+    else {
+        return Ok(true);
+    };
+    let used_by = camps::Entity::find()
+        .filter(camps::Column::GroupQrUploadId.eq(upload_id))
+        .filter(camps::Column::Id.is_in(visible))
+        .count(db)
+        .await?;
+    Ok(used_by > 0)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use shared::rules::{validate_password, validate_username};
 
 use crate::audit::{self, Action, Actor, Target};
 use crate::auth::password;
-use crate::entity::{camp_staff, camps, users};
+use crate::entity::{camp_staff, camps, login_throttles, users};
 use crate::error::{AppError, AppResult};
 
 pub fn to_dto(user: users::Model) -> UserDto {
@@ -99,8 +99,6 @@ pub async fn create(
         role: Set(request.role.as_str().to_owned()),
         enabled: Set(request.enabled),
         token_version: Set(0),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -285,10 +283,13 @@ pub async fn reset_password(
     let mut row = user.into_active_model();
     row.password_hash = Set(hash);
     row.token_version = Set(token_version);
-    row.failed_logins = Set(0);
-    row.locked_until = Set(None);
     row.updated_at = Set(Utc::now());
     row.update(&txn).await?;
+    // The new password starts with a clean slate: no address stays locked out of it.
+    login_throttles::Entity::delete_many()
+        .filter(login_throttles::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         actor,
@@ -332,8 +333,6 @@ pub async fn bootstrap(
         role: Set(Role::SuperAdmin.as_str().to_owned()),
         enabled: Set(true),
         token_version: Set(0),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

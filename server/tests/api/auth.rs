@@ -190,6 +190,40 @@ async fn a_password_reset_gives_a_new_password_and_ends_old_sessions() {
     assert!(login(reset.password.clone()).await.is_ok());
 }
 
+/// A reset is how an admin helps someone locked out: it clears the lock-out of
+/// every address for that account (issue 6 item 12 follow-up).
+#[tokio::test]
+async fn a_password_reset_lifts_the_accounts_lock_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (coach, _) = app.staff(&admin, "coach_li", Role::Coach).await;
+    let login = async |password: &str| {
+        app.anonymous()
+            .post_json::<Me>(
+                "/api/v1/auth/login",
+                &LoginRequest {
+                    username: coach.username.clone(),
+                    password: password.into(),
+                },
+            )
+            .await
+    };
+    for _ in 0..app.config.auth.max_failed_logins {
+        assert!(login("wrong-password-1").await.is_err());
+    }
+    let locked = login(STAFF_PASSWORD).await.unwrap_err();
+    assert_eq!(locked.error.code, ErrorCode::AccountLocked, "{locked:?}");
+
+    let reset: ResetPasswordResponse = admin
+        .post(&format!("/api/v1/users/{}/reset-password", coach.id))
+        .await
+        .unwrap();
+    assert!(
+        login(&reset.password).await.is_ok(),
+        "the new password works at once, from the address that was locked out"
+    );
+}
+
 #[tokio::test]
 async fn sign_ins_are_in_the_operation_log() {
     let app = TestApp::spawn().await;

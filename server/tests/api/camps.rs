@@ -55,21 +55,87 @@ async fn a_created_camp_is_listed_for_members() {
     assert_eq!(poster.headers()["content-type"], "image/png");
 }
 
+/// Issue 6 item 9: a group QR code is served by an unguessable id, and only to
+/// staff who may see a camp using it (paid members get theirs through their
+/// enrollment: `payments::a_member_signs_up_pays_and_sees_the_group_qr`).
 #[tokio::test]
-async fn the_group_qr_image_is_not_public() {
-    let (app, admin, _) = setup().await;
+async fn a_group_qr_is_served_only_to_staff_of_its_camp_by_an_unguessable_id() {
+    let (app, admin, coach_id) = setup().await;
+    let coach = app.login("coach_wang", STAFF_PASSWORD).await;
+    let (volunteer, volunteer_client) = app.staff(&admin, "vol_wang", Role::Volunteer).await;
+    let (other_coach, other_coach_client) = app.staff(&admin, "coach_li", Role::Coach).await;
+    let (other_volunteer, other_volunteer_client) =
+        app.staff(&admin, "vol_li", Role::Volunteer).await;
+    let (_, ops) = app.staff(&admin, "ops", Role::Admin).await;
+    let status = |client: &Client, url: &str| {
+        let client = client.clone();
+        let url = url.to_owned();
+        async move { client.raw(Method::GET, &url, None).await.status() }
+    };
+
     let qr = app.upload(&admin, UploadKind::GroupQr).await;
+    assert!(
+        qr.id.len() == 32 && qr.id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{}",
+        qr.id
+    );
+    assert_eq!(qr.url, format!("/api/v1/uploads/{}", qr.id));
+    let second = app.upload(&admin, UploadKind::GroupQr).await;
+    assert_ne!(qr.id, second.id);
+    // Not yet on a camp: the admins who upload it see it, nobody else.
+    assert_eq!(status(&admin, &qr.url).await, StatusCode::OK);
+    assert_eq!(status(&ops, &qr.url).await, StatusCode::OK);
+    assert_eq!(status(&coach, &qr.url).await, StatusCode::NOT_FOUND);
     assert_eq!(
-        app.anonymous()
-            .raw(Method::GET, &qr.url, None)
-            .await
-            .status(),
+        status(&app.anonymous(), &qr.url).await,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        admin.raw(Method::GET, &qr.url, None).await.status(),
-        StatusCode::OK
-    );
+
+    let mut request = app.camp_request(&admin, coach_id).await;
+    request.group_qr_upload_id = Some(qr.id.clone());
+    request.volunteer_ids = vec![volunteer.id];
+    let camp: CampDto = admin
+        .post_json("/api/v1/admin/camps", &request)
+        .await
+        .unwrap();
+    assert_eq!(camp.group_qr_upload_id, qr.id);
+    assert_eq!(camp.group_qr_url, qr.url);
+    let mut other = app.camp_request(&admin, other_coach.id).await;
+    other.volunteer_ids = vec![other_volunteer.id];
+    let _: CampDto = admin
+        .post_json("/api/v1/admin/camps", &other)
+        .await
+        .unwrap();
+
+    for (who, client, expected) in [
+        ("super admin", &admin, StatusCode::OK),
+        ("admin", &ops, StatusCode::OK),
+        ("the camp's coach", &coach, StatusCode::OK),
+        ("the camp's volunteer", &volunteer_client, StatusCode::OK),
+        (
+            "another camp's coach",
+            &other_coach_client,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "another camp's volunteer",
+            &other_volunteer_client,
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        assert_eq!(status(client, &qr.url).await, expected, "{who}");
+    }
+    let image = admin.raw(Method::GET, &qr.url, None).await;
+    assert_eq!(image.headers()["cache-control"], "private, no-store");
+    assert_eq!(image.bytes().await.unwrap(), png_bytes());
+
+    // The database's sequential ids lead nowhere, not even for the super admin.
+    for id in 1..=6 {
+        assert_eq!(
+            status(&admin, &format!("/api/v1/uploads/{id}")).await,
+            StatusCode::NOT_FOUND
+        );
+    }
 }
 
 #[tokio::test]
@@ -139,17 +205,17 @@ async fn every_camp_rule_is_enforced_without_partial_writes() {
     let valid = app.camp_request(&admin, coach_id).await;
     let today = shared::dates::business_date(Utc::now());
     let (volunteer, _) = app.staff(&admin, "vol_li", Role::Volunteer).await;
-    let poster_as_qr = valid.poster_upload_id;
+    let poster_as_qr = valid.poster_upload_id.clone();
     let cases: Vec<(Breaker, &str)> = vec![
         (Box::new(|r| r.name = "".into()), "name"),
         (Box::new(|r| r.name = "营".repeat(51)), "name"),
         (Box::new(|r| r.poster_upload_id = None), "poster_upload_id"),
         (
-            Box::new(|r| r.poster_upload_id = Some(999_999)),
+            Box::new(|r| r.poster_upload_id = Some("0".repeat(32))),
             "poster_upload_id",
         ),
         (
-            Box::new(move |r| r.group_qr_upload_id = poster_as_qr),
+            Box::new(move |r| r.group_qr_upload_id = poster_as_qr.clone()),
             "group_qr_upload_id",
         ),
         (Box::new(|r| r.deposit_fen = 0), "deposit_fen"),

@@ -19,8 +19,6 @@ async fn a_unique_violation_becomes_its_constraints_code_on_either_database() {
         role: Set("admin".into()),
         enabled: Set(true),
         token_version: Set(0),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -212,14 +212,18 @@ async fn the_member_list_exports_to_excel() {
     assert_eq!(rows[1][8], "未进群");
 }
 
-fn update_from(view: &WechatPaySettingsView) -> WechatPaySettingsUpdate {
+/// The update that saves `view` unchanged (secrets left blank: kept).
+pub fn update_from(view: &WechatPaySettingsView) -> WechatPaySettingsUpdate {
     WechatPaySettingsUpdate {
         mch_id: view.mch_id.clone(),
         app_id: view.app_id.clone(),
         merchant_serial: view.merchant_serial.clone(),
         platform_public_key_id: view.platform_public_key_id.clone(),
         platform_public_key_pem: view.platform_public_key_pem.clone(),
+        platform_certificates: view.platform_certificates.clone(),
         base_url: view.base_url.clone(),
+        oauth_authorize_url: view.oauth_authorize_url.clone(),
+        oauth_api_url: view.oauth_api_url.clone(),
         jsapi_enabled: view.jsapi_enabled,
         h5_enabled: view.h5_enabled,
         api_v3_key: String::new(),

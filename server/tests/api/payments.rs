@@ -624,7 +624,7 @@ async fn craft_notification(
 }
 
 /// [`craft_notification`] with a chosen `event_type`.
-async fn craft_envelope(
+pub async fn craft_envelope(
     app: &TestApp,
     transaction: serde_json::Value,
     timestamp: i64,
@@ -676,7 +676,11 @@ async fn craft_envelope(
     (body, headers)
 }
 
-async fn post_notification(app: &TestApp, body: &str, headers: &[(String, String)]) -> StatusCode {
+pub async fn post_notification(
+    app: &TestApp,
+    body: &str,
+    headers: &[(String, String)],
+) -> StatusCode {
     let mut request = reqwest::Client::new()
         .post(format!("{}/webhooks/wechatpay/transactions", app.base))
         .body(body.to_owned());
@@ -687,7 +691,12 @@ async fn post_notification(app: &TestApp, body: &str, headers: &[(String, String
 }
 
 /// A SUCCESS transaction; its transaction_id is derived from the out_trade_no (one per payment).
-fn transaction(app_id: &str, mch_id: &str, out_trade_no: &str, amount: i64) -> serde_json::Value {
+pub fn transaction(
+    app_id: &str,
+    mch_id: &str,
+    out_trade_no: &str,
+    amount: i64,
+) -> serde_json::Value {
     let transaction_id: String = format!("4200{out_trade_no}").chars().take(32).collect();
     json!({
         "appid": app_id, "mchid": mch_id, "out_trade_no": out_trade_no, "transaction_id": transaction_id,
@@ -697,7 +706,7 @@ fn transaction(app_id: &str, mch_id: &str, out_trade_no: &str, amount: i64) -> s
     })
 }
 
-async fn sandbox_settings(app: &TestApp) -> StoredSandbox {
+pub async fn sandbox_settings(app: &TestApp) -> StoredSandbox {
     server::settings::load::<StoredSandbox>(&app.db, SANDBOX_KEY)
         .await
         .unwrap()

@@ -1,197 +1,423 @@
-//! The PRD's permission matrix (§2.2), walked endpoint by endpoint for every role.
+//! The PRD's permission matrix (§2.2), walked operation by operation for every
+//! kind of caller. The table is checked against the served OpenAPI document
+//! (which is built from the router): every operation needs a row and every row
+//! an operation, so a new route without a row fails this test.
 
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
 use reqwest::{Method, StatusCode};
-use shared::api::{CampDto, CreateUserRequest, Page};
+use sea_orm::{ActiveModelTrait, Set};
+use server::entity::alerts;
+use shared::api::{
+    CampDto, CampRequest, CreateUserRequest, LoginRequest, MarkJoinedRequest, Page,
+    UpdateUserRequest, WechatPaySettingsUpdate, WechatPaySettingsView,
+};
 use shared::roles::Role;
 
 use crate::helpers::*;
+use crate::members::update_from;
+use crate::payments::{form, order_status_in_db, pay_in_cashier, pending};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The callers, in the table's column order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Who {
     SuperAdmin,
     Admin,
+    /// Coach of camp A, the camp every row's `{id}` points into.
     Coach,
+    /// Volunteer of camp A.
     Volunteer,
+    /// Coach of camp B only.
+    OtherCoach,
+    /// Volunteer of camp B only.
+    OtherVolunteer,
     Anonymous,
+    /// The browser that paid member A's enrollment in camp A.
+    Member,
+    /// Another member's browser: its own token, paid for its own enrollment in camp B.
+    OtherMember,
 }
 
-type Body = Option<(Vec<u8>, &'static str)>;
-/// An endpoint, the body each caller sends, and who may call it.
-type Row = (Method, String, Box<dyn Fn(Who) -> Body>, &'static [Who]);
-
-const EVERYONE: [Who; 5] = [
+const COLUMNS: [Who; 9] = [
     Who::SuperAdmin,
     Who::Admin,
     Who::Coach,
     Who::Volunteer,
+    Who::OtherCoach,
+    Who::OtherVolunteer,
     Who::Anonymous,
+    Who::Member,
+    Who::OtherMember,
 ];
 
+/// Every operation of the API, who may call it. `{id}`s point at camp A, member
+/// A's enrollment and order, camp A's group QR (see [`World::path`]).
+///
+/// - `Y` — allowed (2xx);
+/// - `o` — allowed, but answers with none of camp A's or member A's data (lists
+///   scoped to the caller's own camps);
+/// - `.` — refused (401, 403 or 404) with none of camp A's or member A's data.
+///
+/// Columns: super admin, admin, coach and volunteer of camp A, coach and
+/// volunteer of camp B, anonymous, member A, another member.
+#[rustfmt::skip]
+const TABLE: &[(&str, &str, &str)] = &[
+    // method  path                                              SA A  C  V  c  v  -  M  m
+    ("get",    "/healthz",                                      "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("get",    "/api/v1/system/info",                           "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("post",   "/api/v1/auth/login",                            "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("get",    "/api/v1/auth/me",                               "Y  Y  Y  Y  Y  Y  .  .  ."),
+    // Users and system configuration: the super admin only.
+    ("get",    "/api/v1/users",                                 "Y  .  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/users",                                 "Y  .  .  .  .  .  .  .  ."),
+    ("put",    "/api/v1/users/{id}",                            "Y  .  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/users/{id}/reset-password",             "Y  .  .  .  .  .  .  .  ."),
+    ("delete", "/api/v1/users/{id}",                            "Y  .  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/audit-logs",                            "Y  .  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/audit-logs/actions",                    "Y  .  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/system/backups",                        "Y  .  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/system/backups",                        "Y  .  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/settings/wechat-pay",             "Y  .  .  .  .  .  .  .  ."),
+    ("put",    "/api/v1/admin/settings/wechat-pay",             "Y  .  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/settings/wechat-pay/test",        "Y  .  .  .  .  .  .  .  ."),
+    // Camp management and operations: super admin and admin.
+    ("get",    "/api/v1/admin/staff-options",                   "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/camps",                           "Y  Y  .  .  .  .  .  .  ."),
+    ("put",    "/api/v1/admin/camps/{id}",                      "Y  Y  .  .  .  .  .  .  ."),
+    ("delete", "/api/v1/admin/camps/{id}",                      "Y  Y  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/camps/{id}/qrcode.png",           "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/uploads",                               "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/payments/poll",                   "Y  Y  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/job-runs",                        "Y  Y  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/alerts",                          "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/alerts/{id}/resolve",             "Y  Y  .  .  .  .  .  .  ."),
+    // Camps and members: staff, coaches and volunteers of their own camps only.
+    ("get",    "/api/v1/admin/camps",                           "Y  Y  Y  Y  o  o  .  .  ."),
+    ("get",    "/api/v1/admin/camps/{id}",                      "Y  Y  Y  Y  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/enrollments",                     "Y  Y  Y  Y  o  o  .  .  ."),
+    ("get",    "/api/v1/admin/enrollments/export.xlsx",         "Y  Y  Y  Y  o  o  .  .  ."),
+    ("get",    "/api/v1/admin/enrollments/{id}",                "Y  Y  Y  Y  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/enrollments/{id}/joined",         "Y  Y  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/uploads/{id}",                          "Y  Y  Y  Y  .  .  .  .  ."),
+    // The member H5: public pages, and what only the paying browser may see.
+    ("get",    "/api/v1/camps",                                 "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("get",    "/api/v1/camps/{id}",                            "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("get",    "/api/v1/pay/options",                           "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("post",   "/api/v1/camps/{id}/enrollments",                "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
+    ("get",    "/api/v1/orders/{out_trade_no}",                 ".  .  .  .  .  .  .  Y  ."),
+    ("get",    "/api/v1/orders/{out_trade_no}/qrcode.png",      ".  .  .  .  .  .  .  Y  ."),
+    ("get",    "/api/v1/enrollments/{id}",                      ".  .  .  .  .  .  .  Y  ."),
+    ("get",    "/api/v1/enrollments/{id}/group-qr",             ".  .  .  .  .  .  .  Y  ."),
+    ("post",   "/api/v1/enrollments/{id}/personal-link",        ".  .  .  .  .  .  .  Y  ."),
+    // Last: signing out ends every session of the account.
+    ("post",   "/api/v1/auth/logout",                           "Y  Y  Y  Y  Y  Y  .  .  ."),
+];
+
+/// What a caller may get from a row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Expect {
+    Allowed,
+    OwnDataOnly,
+    Refused,
+}
+
+fn parse_marks(marks: &str) -> Vec<Expect> {
+    marks
+        .split_whitespace()
+        .map(|m| match m {
+            "Y" => Expect::Allowed,
+            "o" => Expect::OwnDataOnly,
+            "." => Expect::Refused,
+            other => panic!("unknown mark {other:?} in {marks:?}"),
+        })
+        .collect()
+}
+
+type Body = Option<(Vec<u8>, &'static str)>;
+
+/// The fixtures the rows act on: camp A (coach, volunteer, member A), camp B
+/// (other coach, other volunteer, other member), and a target of its own per
+/// caller for the operations that use their target up.
+struct World {
+    camp_a: CampDto,
+    camp_a_request: CampRequest,
+    enrollment_a: i64,
+    paid_order_a: String,
+    open_order_a: String,
+    /// Deleted by `DELETE /users/{id}`: one user per caller.
+    users: HashMap<Who, i64>,
+    /// Deleted by `DELETE /admin/camps/{id}`: one camp of camp A's staff per caller.
+    spare_camps: HashMap<Who, i64>,
+    /// Resolved by `POST /admin/alerts/{id}/resolve`: one per caller.
+    alerts: HashMap<Who, i64>,
+    settings: WechatPaySettingsUpdate,
+    /// What none but the allowed may see: camp A's name, member A's 星球ID and nickname.
+    secrets: Vec<String>,
+}
+
+fn json(value: &impl serde::Serialize) -> Body {
+    Some((serde_json::to_vec(value).unwrap(), "application/json"))
+}
+
+impl World {
+    /// The concrete path a caller requests for a row's path template.
+    fn path(&self, method: &str, template: &str, who: Who) -> String {
+        let camp = self.camp_a.id;
+        let enrollment = self.enrollment_a;
+        match (method, template) {
+            ("delete", "/api/v1/admin/camps/{id}") => {
+                format!("/api/v1/admin/camps/{}", self.spare_camps[&who])
+            }
+            (_, "/api/v1/users/{id}" | "/api/v1/users/{id}/reset-password") => {
+                template.replace("{id}", &self.users[&who].to_string())
+            }
+            (_, "/api/v1/admin/alerts/{id}/resolve") => {
+                template.replace("{id}", &self.alerts[&who].to_string())
+            }
+            (_, "/api/v1/orders/{out_trade_no}") => {
+                template.replace("{out_trade_no}", &self.paid_order_a)
+            }
+            (_, "/api/v1/orders/{out_trade_no}/qrcode.png") => {
+                template.replace("{out_trade_no}", &self.open_order_a)
+            }
+            (_, "/api/v1/uploads/{id}") => {
+                template.replace("{id}", &self.camp_a.group_qr_upload_id.to_string())
+            }
+            (_, t) if t.starts_with("/api/v1/admin/camps/") || t.starts_with("/api/v1/camps/") => {
+                t.replace("{id}", &camp.to_string())
+            }
+            (_, t) if t.contains("/enrollments/{id}") => t.replace("{id}", &enrollment.to_string()),
+            ("post", "/api/v1/uploads") => "/api/v1/uploads?kind=poster".into(),
+            (_, t) if !t.contains('{') => t.into(),
+            _ => panic!("{method} {template}: give its parameters a fixture in World::path"),
+        }
+    }
+
+    /// The body a caller sends for a row (`None` for operations without one).
+    fn body(&self, method: &str, template: &str, who: Who) -> Body {
+        let tag = format!("{who:?}").to_lowercase();
+        match (method, template) {
+            ("post", "/api/v1/auth/login") => json(&LoginRequest {
+                username: "probe".into(),
+                password: STAFF_PASSWORD.into(),
+            }),
+            ("post", "/api/v1/users") => json(&CreateUserRequest {
+                username: format!("new_{tag}"),
+                password: STAFF_PASSWORD.into(),
+                role: Role::Volunteer,
+                enabled: true,
+            }),
+            ("put", "/api/v1/users/{id}") => json(&UpdateUserRequest {
+                username: format!("target_{tag}"),
+                role: Role::Volunteer,
+                enabled: true,
+            }),
+            ("post", "/api/v1/admin/camps") | ("put", "/api/v1/admin/camps/{id}") => {
+                json(&self.camp_a_request)
+            }
+            ("put", "/api/v1/admin/settings/wechat-pay") => json(&self.settings),
+            ("post", "/api/v1/uploads") => Some((png_bytes(), "image/png")),
+            ("post", "/api/v1/admin/enrollments/{id}/joined") => {
+                json(&MarkJoinedRequest { joined: true })
+            }
+            ("post", "/api/v1/camps/{id}/enrollments") => {
+                let planet_id = format!("5{:011}", COLUMNS.iter().position(|w| *w == who).unwrap());
+                json(&form(&planet_id))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Signs a fresh browser up for `camp` and pays; returns (browser, enrollment, out_trade_no).
+async fn paid_member(
+    app: &TestApp,
+    camp: i64,
+    planet_id: &str,
+    nickname: &str,
+) -> (Client, i64, String) {
+    let browser = app.anonymous();
+    let mut request = form(planet_id);
+    request.planet_nickname = nickname.into();
+    let (enrollment, out_trade_no) = pending(&browser, camp, &request).await;
+    pay_in_cashier(app, &out_trade_no).await;
+    app.eventually("the payment", || async {
+        order_status_in_db(app, &out_trade_no).await == "paid"
+    })
+    .await;
+    (browser, enrollment, out_trade_no)
+}
+
 #[tokio::test]
-async fn every_endpoint_follows_the_permission_matrix() {
+async fn every_operation_follows_the_permission_matrix() {
     let app = TestApp::spawn().await;
-    let super_admin = app.admin().await;
-    let (_, admin) = app.staff(&super_admin, "ops_admin", Role::Admin).await;
-    let (coach_user, coach) = app.staff(&super_admin, "coach_a", Role::Coach).await;
-    let (volunteer_user, volunteer) = app.staff(&super_admin, "vol_a", Role::Volunteer).await;
-    let (reset_target, _) = app.staff(&super_admin, "vol_reset", Role::Volunteer).await;
-    let mut request = app.camp_request(&super_admin, coach_user.id).await;
-    request.volunteer_ids = vec![volunteer_user.id];
-    let camp: CampDto = super_admin
-        .post_json("/api/v1/admin/camps", &request)
+    // The table and the served document hold the same operations.
+    let document: serde_json::Value = app
+        .anonymous()
+        .raw(Method::GET, "/api/openapi.json", None)
+        .await
+        .json()
         .await
         .unwrap();
-    let anonymous = app.anonymous();
-    let client = |who: Who| match who {
-        Who::SuperAdmin => &super_admin,
-        Who::Admin => &admin,
-        Who::Coach => &coach,
-        Who::Volunteer => &volunteer,
-        Who::Anonymous => &anonymous,
+    let mut served = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            served.insert((method.clone(), path.clone()));
+        }
+    }
+    let tabled: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let missing: Vec<_> = served.difference(&tabled).collect();
+    let unknown: Vec<_> = tabled.difference(&served).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "operations without a row: {missing:?}; rows for no operation: {unknown:?}"
+    );
+    assert_eq!(tabled.len(), TABLE.len(), "one row per operation");
+
+    let super_admin = app.admin().await;
+    let mut usernames = HashMap::new();
+    let mut clients = HashMap::new();
+    for (who, role) in [
+        (Who::Admin, Role::Admin),
+        (Who::Coach, Role::Coach),
+        (Who::Volunteer, Role::Volunteer),
+        (Who::OtherCoach, Role::Coach),
+        (Who::OtherVolunteer, Role::Volunteer),
+    ] {
+        let name = format!("staff_{who:?}").to_lowercase();
+        let (user, client) = app.staff(&super_admin, &name, role).await;
+        usernames.insert(who, (name, user.id));
+        clients.insert(who, client);
+    }
+    usernames.insert(Who::SuperAdmin, (ADMIN.to_owned(), 0));
+    app.staff(&super_admin, "probe", Role::Volunteer).await;
+    let staff_id = |who: Who| usernames[&who].1;
+
+    let mut camp_a_request = app.camp_request(&super_admin, staff_id(Who::Coach)).await;
+    camp_a_request.name = "甲营绝密".into();
+    camp_a_request.volunteer_ids = vec![staff_id(Who::Volunteer)];
+    let camp_a: CampDto = super_admin
+        .post_json("/api/v1/admin/camps", &camp_a_request)
+        .await
+        .unwrap();
+    let mut camp_b_request = app
+        .camp_request(&super_admin, staff_id(Who::OtherCoach))
+        .await;
+    camp_b_request.name = "乙营".into();
+    camp_b_request.volunteer_ids = vec![staff_id(Who::OtherVolunteer)];
+    let camp_b: CampDto = super_admin
+        .post_json("/api/v1/admin/camps", &camp_b_request)
+        .await
+        .unwrap();
+
+    let (member, enrollment_a, paid_order_a) =
+        paid_member(&app, camp_a.id, "310000000001", "甲会员").await;
+    let (_, open_order_a) = pending(&member, camp_a.id, &form("310000000002")).await;
+    let (other_member, _, _) = paid_member(&app, camp_b.id, "320000000001", "乙会员").await;
+    clients.insert(Who::SuperAdmin, super_admin.clone());
+    clients.insert(Who::Anonymous, app.anonymous());
+    clients.insert(Who::Member, member);
+    clients.insert(Who::OtherMember, other_member);
+
+    let mut users = HashMap::new();
+    let mut spare_camps = HashMap::new();
+    let mut alerts = HashMap::new();
+    let mut spare_request = camp_a_request.clone();
+    spare_request.name = "备用营".into();
+    for who in COLUMNS {
+        let tag = format!("{who:?}").to_lowercase();
+        let (user, _) = app
+            .staff(&super_admin, &format!("target_{tag}"), Role::Volunteer)
+            .await;
+        users.insert(who, user.id);
+        let camp: CampDto = super_admin
+            .post_json("/api/v1/admin/camps", &spare_request)
+            .await
+            .unwrap();
+        spare_camps.insert(who, camp.id);
+        let alert = alerts::ActiveModel {
+            kind: Set("duplicate_payment".into()),
+            dedupe_key: Set(format!("permissions:{tag}")),
+            target: Set("order".into()),
+            message: Set("需要处理".into()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        alerts.insert(who, alert.id);
+    }
+    let view: WechatPaySettingsView = super_admin
+        .get("/api/v1/admin/settings/wechat-pay")
+        .await
+        .unwrap();
+    let world = World {
+        secrets: vec![camp_a.name.clone(), "310000000001".into(), "甲会员".into()],
+        camp_a,
+        camp_a_request,
+        enrollment_a,
+        paid_order_a,
+        open_order_a,
+        users,
+        spare_camps,
+        alerts,
+        settings: update_from(&view),
     };
 
-    let camp_body = serde_json::to_vec(&request).unwrap();
-    let png = png_bytes();
-    let rows: Vec<Row> = vec![
-        (
-            Method::GET,
-            "/api/v1/users".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin],
-        ),
-        (
-            Method::POST,
-            "/api/v1/users".into(),
-            Box::new(|who| {
-                let user = CreateUserRequest {
-                    username: format!("new_{}", format!("{who:?}").to_lowercase()),
-                    password: STAFF_PASSWORD.into(),
-                    role: Role::Volunteer,
-                    enabled: true,
-                };
-                Some((serde_json::to_vec(&user).unwrap(), "application/json"))
-            }),
-            &[Who::SuperAdmin],
-        ),
-        (
-            Method::POST,
-            format!("/api/v1/users/{}/reset-password", reset_target.id),
-            Box::new(|_| None),
-            &[Who::SuperAdmin],
-        ),
-        (
-            Method::GET,
-            "/api/v1/audit-logs".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin],
-        ),
-        (
-            Method::GET,
-            "/api/v1/system/backups".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin],
-        ),
-        (
-            Method::POST,
-            "/api/v1/system/backups".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin],
-        ),
-        (
-            Method::GET,
-            "/api/v1/admin/staff-options".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin, Who::Admin],
-        ),
-        (
-            Method::POST,
-            "/api/v1/admin/camps".into(),
-            Box::new(move |_| Some((camp_body.clone(), "application/json"))),
-            &[Who::SuperAdmin, Who::Admin],
-        ),
-        (
-            Method::PUT,
-            format!("/api/v1/admin/camps/{}", camp.id),
-            Box::new({
-                let body = serde_json::to_vec(&request).unwrap();
-                move |_| Some((body.clone(), "application/json"))
-            }),
-            &[Who::SuperAdmin, Who::Admin],
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/admin/camps/{}/qrcode.png", camp.id),
-            Box::new(|_| None),
-            &[Who::SuperAdmin, Who::Admin],
-        ),
-        (
-            Method::POST,
-            "/api/v1/uploads?kind=poster".into(),
-            Box::new(move |_| Some((png.clone(), "image/png"))),
-            &[Who::SuperAdmin, Who::Admin],
-        ),
-        (
-            Method::GET,
-            "/api/v1/admin/camps".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/admin/camps/{}", camp.id),
-            Box::new(|_| None),
-            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/uploads/{}", camp.group_qr_upload_id),
-            Box::new(|_| None),
-            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
-        ),
-        (
-            Method::GET,
-            "/api/v1/auth/me".into(),
-            Box::new(|_| None),
-            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
-        ),
-        (
-            Method::GET,
-            "/api/v1/camps".into(),
-            Box::new(|_| None),
-            &EVERYONE,
-        ),
-        (
-            Method::GET,
-            format!("/api/v1/camps/{}", camp.id),
-            Box::new(|_| None),
-            &EVERYONE,
-        ),
-        (
-            Method::GET,
-            "/api/v1/system/info".into(),
-            Box::new(|_| None),
-            &EVERYONE,
-        ),
-    ];
-
     let mut failures = Vec::new();
-    for (method, path, body, allowed) in &rows {
-        for who in EVERYONE {
-            let status = client(who)
-                .raw(method.clone(), path, body(who))
-                .await
-                .status();
-            let expected_ok = allowed.contains(&who);
-            let denied = [
+    for (method, template, marks) in TABLE {
+        let marks = parse_marks(marks);
+        assert_eq!(
+            marks.len(),
+            COLUMNS.len(),
+            "{method} {template}: one mark per column"
+        );
+        for (who, expect) in COLUMNS.into_iter().zip(marks) {
+            let path = world.path(method, template, who);
+            let body = world.body(method, template, who);
+            // Signing in and out changes the caller's session: a browser of its own.
+            let fresh = template.starts_with("/api/v1/auth/log");
+            let client = match (fresh, usernames.get(&who)) {
+                (false, _) => clients[&who].clone(),
+                (true, Some((name, _))) if who == Who::SuperAdmin => {
+                    app.login(name, ADMIN_PASSWORD).await
+                }
+                (true, Some((name, _))) => app.login(name, STAFF_PASSWORD).await,
+                (true, None) => app.anonymous(),
+            };
+            let method_name = method.to_uppercase();
+            let response = client
+                .raw(
+                    Method::from_bytes(method_name.as_bytes()).unwrap(),
+                    &path,
+                    body,
+                )
+                .await;
+            let status = response.status();
+            let bytes = response.bytes().await.unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let leaked = world.secrets.iter().find(|s| text.contains(s.as_str()));
+            let refused = [
                 StatusCode::UNAUTHORIZED,
                 StatusCode::FORBIDDEN,
                 StatusCode::NOT_FOUND,
             ]
             .contains(&status);
-            if expected_ok != status.is_success() || (!expected_ok && !denied) {
-                failures.push(format!(
-                    "{who:?} {method} {path} → {status} (allowed: {expected_ok})"
-                ));
+            let wrong = match expect {
+                Expect::Allowed => (!status.is_success()).then(|| "should be allowed".to_owned()),
+                Expect::OwnDataOnly if !status.is_success() => Some("should be allowed".into()),
+                Expect::Refused if !refused => Some("should be refused".into()),
+                Expect::OwnDataOnly | Expect::Refused => {
+                    leaked.map(|s| format!("answers with {s:?}"))
+                }
+            };
+            if let Some(wrong) = wrong {
+                failures.push(format!("{who:?} {method_name} {path} → {status}: {wrong}"));
             }
         }
     }
@@ -203,12 +429,13 @@ async fn every_endpoint_follows_the_permission_matrix() {
 
     // Staff-only endpoints tell a visitor to sign in, and a signed-in person that they may not.
     assert_eq!(
-        anonymous
+        clients[&Who::Anonymous]
             .raw(Method::GET, "/api/v1/users", None)
             .await
             .status(),
         StatusCode::UNAUTHORIZED
     );
+    let coach = app.login(&usernames[&Who::Coach].0, STAFF_PASSWORD).await;
     assert_eq!(
         coach.raw(Method::GET, "/api/v1/users", None).await.status(),
         StatusCode::FORBIDDEN

@@ -10,6 +10,7 @@ use server::settings::wechat_pay::{KEY, SANDBOX_KEY, StoredSandbox, StoredWechat
 use shared::api::{ConnectionTest, PayOptions, WechatPaySettingsUpdate, WechatPaySettingsView};
 
 use crate::helpers::{Client, TestApp};
+use crate::members::update_from;
 
 /// One step of a browser following redirects: (status, location without our base).
 async fn step(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String, String) {
@@ -55,22 +56,6 @@ async fn authorize(app: &TestApp, client: &Client, return_to: &str) -> String {
 
 async fn options(client: &Client) -> PayOptions {
     client.get("/api/v1/pay/options").await.unwrap()
-}
-
-fn update_from(view: &WechatPaySettingsView) -> WechatPaySettingsUpdate {
-    WechatPaySettingsUpdate {
-        mch_id: view.mch_id.clone(),
-        app_id: view.app_id.clone(),
-        merchant_serial: view.merchant_serial.clone(),
-        platform_public_key_id: view.platform_public_key_id.clone(),
-        platform_public_key_pem: view.platform_public_key_pem.clone(),
-        base_url: view.base_url.clone(),
-        jsapi_enabled: view.jsapi_enabled,
-        h5_enabled: view.h5_enabled,
-        api_v3_key: String::new(),
-        merchant_private_key_pem: String::new(),
-        app_secret: String::new(),
-    }
 }
 
 async fn change_settings(app: &TestApp, change: impl FnOnce(&mut WechatPaySettingsUpdate)) {
