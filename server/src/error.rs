@@ -216,7 +216,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::AlreadyEnrolled
         | ErrorCode::CampStarted
         | ErrorCode::CampHasEnrollments
-        | ErrorCode::AlertResolved => StatusCode::CONFLICT,
+        | ErrorCode::AlertResolved
+        | ErrorCode::CampEnded
+        | ErrorCode::SoleCoach
+        | ErrorCode::CannotDeleteSelf => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal | ErrorCode::Transport => StatusCode::INTERNAL_SERVER_ERROR,

@@ -43,6 +43,12 @@ pub enum ErrorCode {
     CampHasEnrollments,
     /// The alert was already resolved by someone.
     AlertResolved,
+    /// Sign-up for a camp whose end date has passed (PRD §4.1.2).
+    CampEnded,
+    /// The staff account is the only coach of a camp: assign another first.
+    SoleCoach,
+    /// Staff cannot delete their own account.
+    CannotDeleteSelf,
     /// The server is momentarily saturated (every database connection busy);
     /// nothing was written. Retry after the `Retry-After` seconds (HTTP 503).
     Busy,
@@ -72,6 +78,9 @@ impl ErrorCode {
             Self::CampStarted => "训练营已开始，不能删除",
             Self::CampHasEnrollments => "已有会员报名，不能删除该训练营",
             Self::AlertResolved => "该提醒已处理",
+            Self::CampEnded => "训练营已结束，报名已关闭",
+            Self::SoleCoach => "该用户是训练营的唯一教练，请先为该训练营更换教练",
+            Self::CannotDeleteSelf => "不能删除自己",
             Self::Busy => "当前访问人数较多，请稍后重试",
         }
     }

@@ -142,10 +142,7 @@ pub async fn sign_up(
     let today = business_date(Utc::now());
     let camp = camps::service::get_public(db, camp_id, today).await?;
     if camp.status == CampStatus::Ended {
-        return Err(AppError::message(
-            ErrorCode::Conflict,
-            "训练营已结束，报名已关闭",
-        ));
+        return Err(AppError::Api(ApiError::new(ErrorCode::CampEnded)));
     }
     let new_token = token.is_none().then(super::member::new_token);
     let token = token.or_else(|| new_token.clone()).unwrap_or_default();
@@ -162,7 +159,7 @@ pub async fn sign_up(
             || paid_by_openid(db, existing.id, openid.as_deref()).await?;
         if !owner {
             return Err(AppError::message(
-                ErrorCode::Conflict,
+                ErrorCode::AlreadyEnrolled,
                 "该星球ID已报名。如是本人，请用支付时的浏览器或微信打开，或使用个人链接",
             ));
         }

@@ -6,7 +6,7 @@ use sea_orm::{
 use shared::api::{
     CreateUserRequest, ResetPasswordResponse, StaffOption, UpdateUserRequest, UserDto,
 };
-use shared::error::{ErrorCode, FieldErrors};
+use shared::error::{ApiError, ErrorCode, FieldErrors};
 use shared::roles::Role;
 use shared::rules::{validate_password, validate_username};
 
@@ -236,7 +236,7 @@ async fn still_has_coaches_without(db: &impl ConnectionTrait, user_id: i64) -> A
                 .map(|c| c.name)
                 .unwrap_or_default();
             return Err(AppError::message(
-                ErrorCode::Conflict,
+                ErrorCode::SoleCoach,
                 format!("该用户是训练营「{name}」的唯一教练，请先为该训练营更换教练"),
             ));
         }
@@ -246,7 +246,7 @@ async fn still_has_coaches_without(db: &impl ConnectionTrait, user_id: i64) -> A
 
 pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> AppResult<()> {
     if actor.id == Some(id) {
-        return Err(AppError::message(ErrorCode::Conflict, "不能删除自己"));
+        return Err(AppError::Api(ApiError::new(ErrorCode::CannotDeleteSelf)));
     }
     let txn = db.begin().await?;
     let user = find(&txn, id).await?;

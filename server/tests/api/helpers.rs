@@ -197,13 +197,15 @@ impl TestApp {
         state
     }
 
-    /// Waits until `check` holds, for jobs that run in the background.
+    /// Waits until `check` holds, for jobs that run in the background: up to a
+    /// minute, because a loaded 2-core CI machine running the whole suite in
+    /// parallel can take tens of seconds where an idle one takes milliseconds.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..100 {
+        for _ in 0..300 {
             if check().await {
                 return;
             }

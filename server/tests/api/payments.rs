@@ -221,7 +221,7 @@ async fn an_enrolled_id_shows_the_qr_only_to_its_owner() {
     guess.planet_nickname = "别人".into();
     let err = sign_up(&stranger, camp.id, &guess).await.unwrap_err();
     assert_eq!(err.status, StatusCode::CONFLICT);
-    assert!(err.error.message.contains("已报名"));
+    assert_eq!(err.error.code, shared::error::ErrorCode::AlreadyEnrolled);
     assert!(
         stranger
             .get::<MyEnrollment>(&format!("/api/v1/enrollments/{enrollment_id}"))
@@ -557,7 +557,8 @@ async fn sign_up_input_is_checked() {
     let err = sign_up(&member, camp.id, &form("15555411851482"))
         .await
         .unwrap_err();
-    assert_eq!(err.error.message, "训练营已结束，报名已关闭");
+    assert_eq!(err.status, StatusCode::CONFLICT);
+    assert_eq!(err.error.code, shared::error::ErrorCode::CampEnded);
 }
 
 #[tokio::test]

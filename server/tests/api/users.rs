@@ -149,7 +149,7 @@ async fn the_last_super_admin_stays() {
         .delete(&format!("/api/v1/users/{}", second.id))
         .await
         .unwrap_err();
-    assert_eq!(err.error.message, "不能删除自己");
+    assert_eq!(err.error.code, ErrorCode::CannotDeleteSelf);
 }
 
 #[tokio::test]
@@ -166,12 +166,7 @@ async fn a_camps_only_coach_cannot_be_removed() {
         .delete(&format!("/api/v1/users/{}", coach.id))
         .await
         .unwrap_err();
-    assert_eq!(err.error.code, ErrorCode::Conflict);
-    assert!(
-        err.error.message.contains("唯一教练"),
-        "{}",
-        err.error.message
-    );
+    assert_eq!(err.error.code, ErrorCode::SoleCoach);
 }
 
 /// Concurrent writes on SQLite meet its single write lock: a transaction that read
