@@ -143,15 +143,18 @@ impl MigrationTrait for Migration {
         for column in [
             string_len(Enrollments::MatchStatus, 32)
                 .default("failed")
-                .check(Expr::col(Enrollments::MatchStatus).is_in(MATCH_STATUSES)),
-            small_integer(Enrollments::MatchConfidence).default(0),
+                .check(Expr::col(Enrollments::MatchStatus).is_in(MATCH_STATUSES))
+                .to_owned(),
+            small_integer(Enrollments::MatchConfidence)
+                .default(0)
+                .to_owned(),
             big_integer_null(Enrollments::MatchedUserId),
             string_len_null(Enrollments::MatchedName, 200),
             // JSON array of user ids that fitted at the best tier (同名待确认).
-            text(Enrollments::MatchCandidates).default("[]"),
-            boolean(Enrollments::MatchManual).default(false),
+            text(Enrollments::MatchCandidates).default("[]").to_owned(),
+            boolean(Enrollments::MatchManual).default(false).to_owned(),
             timestamp_with_time_zone_null(Enrollments::MatchedAt),
-            big_integer(Enrollments::CheckinDays).default(0),
+            big_integer(Enrollments::CheckinDays).default(0).to_owned(),
             big_integer_null(Enrollments::RankingDays),
             timestamp_with_time_zone_null(Enrollments::RankingCheckedAt),
         ] {

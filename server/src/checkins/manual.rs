@@ -14,7 +14,7 @@ use shared::matching::MatchStatus;
 use shared::roles::{Area, Scope};
 
 use super::CheckinError;
-use super::matching::{apply, camp_accounts};
+use super::matching::{apply, camp_accounts, lock_camp};
 use crate::audit::{self, Action, Target};
 use crate::auth::Staff;
 use crate::entity::enrollments;
@@ -31,23 +31,24 @@ fn label(e: &enrollments::Model) -> String {
     format!("{}（星球ID {}）", e.planet_nickname, e.planet_id)
 }
 
-async fn lock_enrollment(
-    txn: &impl sea_orm::ConnectionTrait,
+/// Opens the transaction with the camp's lock taken (before any read, see
+/// [`lock_camp`]) and loads the enrollment.
+async fn begin_locked(
+    db: &DatabaseConnection,
     id: i64,
-) -> AppResult<enrollments::Model> {
-    // A write first: SQLite takes its write lock now, PostgreSQL the row lock.
-    enrollments::Entity::update_many()
-        .col_expr(
-            enrollments::Column::UpdatedAt,
-            Expr::col(enrollments::Column::UpdatedAt),
-        )
-        .filter(enrollments::Column::Id.eq(id))
-        .exec(txn)
-        .await?;
-    enrollments::Entity::find_by_id(id)
-        .one(txn)
+) -> AppResult<(sea_orm::DatabaseTransaction, enrollments::Model)> {
+    let camp_id = enrollments::Entity::find_by_id(id)
+        .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("报名记录"))
+        .ok_or_else(|| AppError::not_found("报名记录"))?
+        .camp_id;
+    let txn = db.begin().await?;
+    lock_camp(&txn, camp_id).await?;
+    let enrollment = enrollments::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("报名记录"))?;
+    Ok((txn, enrollment))
 }
 
 /// Sets the enrollment's account to `user_id` (one of the camp's accounts),
@@ -64,8 +65,7 @@ pub async fn set(
     user_id: i64,
 ) -> AppResult<()> {
     require_admin(staff)?;
-    let txn = db.begin().await?;
-    let enrollment = lock_enrollment(&txn, enrollment_id).await?;
+    let (txn, enrollment) = begin_locked(db, enrollment_id).await?;
     if enrollment.status != enrollments::PAID {
         return Err(CheckinError::NotPaid.into());
     }
@@ -128,8 +128,7 @@ pub async fn set(
 /// Forbidden below admin; not found; `conflict` when the match is not manual.
 pub async fn clear(db: &DatabaseConnection, staff: &Staff, enrollment_id: i64) -> AppResult<()> {
     require_admin(staff)?;
-    let txn = db.begin().await?;
-    let enrollment = lock_enrollment(&txn, enrollment_id).await?;
+    let (txn, enrollment) = begin_locked(db, enrollment_id).await?;
     if !enrollment.match_manual {
         return Err(CheckinError::NotManual.into());
     }

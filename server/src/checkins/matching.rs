@@ -114,12 +114,31 @@ async fn post_times(
     Ok(by_user)
 }
 
+/// Takes the camp's lock for the rest of the transaction: the first statement
+/// of every transaction that changes a camp's matches. A write first: SQLite
+/// takes its write lock now (a transaction that reads and then writes fails at
+/// once with "database is locked" while another writer holds it), and
+/// PostgreSQL locks the camp's row, so two runs for one camp (or a run and a
+/// manual match) take turns instead of writing over each other.
+pub async fn lock_camp(db: &impl ConnectionTrait, camp_id: i64) -> Result<(), sea_orm::DbErr> {
+    camps::Entity::update_many()
+        .col_expr(
+            camps::Column::UpdatedAt,
+            Expr::col(camps::Column::UpdatedAt),
+        )
+        .filter(camps::Column::Id.eq(camp_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Matches the camp's paid enrollments to the camp's accounts and recounts
 /// their days, writing only rows that change. Call it in a transaction.
 ///
 /// # Errors
 /// Database errors; a camp that does not exist.
 pub async fn apply(db: &impl ConnectionTrait, camp_id: i64) -> anyhow::Result<MatchSummary> {
+    lock_camp(db, camp_id).await?;
     let camp = camps::Entity::find_by_id(camp_id)
         .one(db)
         .await?

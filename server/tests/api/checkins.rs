@@ -619,6 +619,10 @@ async fn the_records_list_filters_and_bounds_its_parameters() {
         ],
     )
     .await;
+    app.eventually("matching after the sync", || async {
+        enrollment(&app, s.enrollment_id).await.checkin_days == 1
+    })
+    .await;
     let get = |query: String| {
         let admin = &s.admin;
         async move {
@@ -655,9 +659,14 @@ async fn the_records_list_filters_and_bounds_its_parameters() {
         .admin
         .raw(Method::GET, "/api/v1/admin/checkins/export.xlsx", None)
         .await;
-    let rows = crate::members::exported_rows(export).await;
+    let rows = sheet_rows(export, "打卡记录").await;
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0][1], "星球ID");
+    assert_eq!(
+        rows[2][1],
+        MEMBER_ID.to_string(),
+        "oldest last, 星球ID as text"
+    );
     let export = s
         .admin
         .raw(
@@ -669,7 +678,25 @@ async fn the_records_list_filters_and_bounds_its_parameters() {
             None,
         )
         .await;
-    assert_eq!(export.status(), StatusCode::OK);
+    let rows = sheet_rows(export, "打卡统计").await;
+    assert_eq!(rows[1][1], "1", "总人数");
+    let member = rows.iter().find(|r| r[1] == "346884121553").unwrap();
+    assert_eq!(member[3], "1", "已打卡天数");
+    assert_eq!(&member[5..8], ["✅", "❌", "❌"]);
+}
+
+/// The cells of one sheet of an exported workbook, as text.
+async fn sheet_rows(response: reqwest::Response, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    workbook
+        .worksheet_range(sheet)
+        .unwrap()
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
 }
 
 #[tokio::test]
