@@ -588,6 +588,8 @@ pub struct EnrollmentQuery {
     /// Include sign-ups that never paid.
     #[serde(default)]
     pub include_unpaid: bool,
+    /// Only this 匹配状态 (PRD §7).
+    pub match_status: Option<crate::matching::MatchStatus>,
     /// 1-based; at most [`MAX_PAGE`].
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u64>,
@@ -608,9 +610,16 @@ pub struct EnrollmentRow {
     pub paid: bool,
     pub amount_fen: i64,
     pub paid_at: Option<DateTime<Utc>>,
-    /// "待匹配" until check-ins are matched to payments.
+    /// 匹配状态 as shown (`MatchStatus::label`).
     pub match_status: String,
+    /// The same status as a code, for filters and logic.
+    pub match_state: crate::matching::MatchStatus,
+    /// 匹配置信度 in percent (100 / 66 / 33 / 0); `None` before payment.
     pub match_confidence: Option<u8>,
+    /// The matched Knowledge Planet user_id.
+    pub matched_user_id: Option<i64>,
+    /// Counted check-in days (PRD §9.2), as of the last matching run.
+    pub checkin_days: i64,
     pub joined_group: bool,
     /// Paid more than once: a refund decision is waiting.
     pub duplicate_payments: u32,
@@ -638,6 +647,8 @@ pub struct EnrollmentDetail {
     pub enrollment: EnrollmentRow,
     pub joined_group_at: Option<DateTime<Utc>>,
     pub payments: Vec<PaymentRecord>,
+    /// The match panel and the check-in records (issue 9).
+    pub checkins: crate::checkin_api::EnrollmentCheckins,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

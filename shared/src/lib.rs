@@ -3,6 +3,7 @@
 //! dates, the pure camp rules, and the typed API client over an abstract transport.
 
 pub mod api;
+pub mod checkin_api;
 pub mod checkins;
 pub mod client;
 pub mod dates;

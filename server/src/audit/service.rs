@@ -50,10 +50,13 @@ pub enum Action {
     WechatOAuthFailed,
     RaiseAlert,
     ResolveAlert,
+    ManualMatch,
+    UndoManualMatch,
+    ImportCheckins,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -75,6 +78,9 @@ impl Action {
         Action::WechatOAuthFailed,
         Action::RaiseAlert,
         Action::ResolveAlert,
+        Action::ManualMatch,
+        Action::UndoManualMatch,
+        Action::ImportCheckins,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +106,9 @@ impl Action {
             Action::WechatOAuthFailed => "wechat_oauth_failed",
             Action::RaiseAlert => "raise_alert",
             Action::ResolveAlert => "resolve_alert",
+            Action::ManualMatch => "manual_match",
+            Action::UndoManualMatch => "undo_manual_match",
+            Action::ImportCheckins => "import_checkins",
         }
     }
 
@@ -126,6 +135,9 @@ impl Action {
             Action::WechatOAuthFailed => "微信授权失败",
             Action::RaiseAlert => "生成提醒",
             Action::ResolveAlert => "处理提醒",
+            Action::ManualMatch => "手动匹配",
+            Action::UndoManualMatch => "撤销手动匹配",
+            Action::ImportCheckins => "导入打卡记录",
         }
     }
 

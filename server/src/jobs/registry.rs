@@ -38,6 +38,7 @@ pub fn registry() -> &'static Registry {
             .job::<PollPayments>()
             .job::<crate::alerts::DuplicatePaymentAlert>()
             .job::<crate::alerts::PaymentReviewAlert>()
+            .job::<crate::checkins::MatchCamp>()
     });
     &REGISTRY
 }
