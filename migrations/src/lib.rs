@@ -8,6 +8,7 @@ mod m20261129_100000_add_order_merchant_and_review;
 mod m20261129_100001_create_open_order_index;
 mod m20261129_200000_create_login_throttles;
 mod m20261129_400001_create_operations;
+mod m20261130_300000_create_sync_runs;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_100001_create_open_order_index::Migration),
             Box::new(m20261129_200000_create_login_throttles::Migration),
             Box::new(m20261129_400001_create_operations::Migration),
+            Box::new(m20261130_300000_create_sync_runs::Migration),
         ]
     }
 }

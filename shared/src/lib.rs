@@ -8,5 +8,6 @@ pub mod dates;
 pub mod error;
 pub mod money;
 pub mod ops;
+pub mod planet;
 pub mod roles;
 pub mod rules;

@@ -50,10 +50,13 @@ pub enum Action {
     WechatOAuthFailed,
     RaiseAlert,
     ResolveAlert,
+    UpdatePlanetSettings,
+    PublishPlanet,
+    SyncCheckins,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -75,6 +78,9 @@ impl Action {
         Action::WechatOAuthFailed,
         Action::RaiseAlert,
         Action::ResolveAlert,
+        Action::UpdatePlanetSettings,
+        Action::PublishPlanet,
+        Action::SyncCheckins,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +106,9 @@ impl Action {
             Action::WechatOAuthFailed => "wechat_oauth_failed",
             Action::RaiseAlert => "raise_alert",
             Action::ResolveAlert => "resolve_alert",
+            Action::UpdatePlanetSettings => "update_planet_settings",
+            Action::PublishPlanet => "publish_planet",
+            Action::SyncCheckins => "sync_checkins",
         }
     }
 
@@ -126,6 +135,9 @@ impl Action {
             Action::WechatOAuthFailed => "微信授权失败",
             Action::RaiseAlert => "生成提醒",
             Action::ResolveAlert => "处理提醒",
+            Action::UpdatePlanetSettings => "修改知识星球配置",
+            Action::PublishPlanet => "发布到知识星球",
+            Action::SyncCheckins => "同步打卡",
         }
     }
 

@@ -156,6 +156,52 @@ async fn every_endpoint_follows_the_permission_matrix() {
         ),
         (
             Method::GET,
+            "/api/v1/admin/settings/zsxq".into(),
+            Box::new(|_| None),
+            &[Who::SuperAdmin],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/settings/zsxq".into(),
+            Box::new(|_| {
+                // A blank cookie keeps the stored (sandbox) one.
+                let body = serde_json::json!({ "group_id": "88885181412452", "spacing_ms": 0 });
+                Some((serde_json::to_vec(&body).unwrap(), "application/json"))
+            }),
+            &[Who::SuperAdmin],
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/settings/zsxq/test".into(),
+            Box::new(|_| None),
+            &[Who::SuperAdmin],
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/sync-runs".into(),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/camps/{}/sync", camp.id),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::POST,
+            "/api/v1/admin/sandbox/zsxq/checkins".into(),
+            Box::new(|_| {
+                let body = serde_json::json!({
+                    "checkin_id": "8424481182", "user_id": "15555411851482",
+                    "name": "会员", "dates": ["2026-01-01"],
+                });
+                Some((serde_json::to_vec(&body).unwrap(), "application/json"))
+            }),
+            &[Who::SuperAdmin, Who::Admin],
+        ),
+        (
+            Method::GET,
             "/api/v1/camps".into(),
             Box::new(|_| None),
             &EVERYONE,
