@@ -64,9 +64,8 @@ pub async fn update(
         );
     }
     let base_url = update.base_url.trim().trim_end_matches('/');
-    if !base_url.is_empty()
-        && !(base_url.starts_with("https://") || base_url.starts_with("http://"))
-    {
+    let is_url = base_url.starts_with("https://") || base_url.starts_with("http://");
+    if !base_url.is_empty() && !is_url {
         errors.insert("base_url".into(), "接口地址应以 https:// 开头".into());
     }
     if update.spacing_ms > MAX_SPACING_MS {

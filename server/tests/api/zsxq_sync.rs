@@ -515,3 +515,91 @@ async fn the_simulator_is_strict_about_the_cookie_and_parameters() {
         assert_eq!(answer["succeeded"], false, "{bad}: {answer}");
     }
 }
+
+#[tokio::test]
+async fn a_generated_month_is_realistic_and_its_64_bit_topic_ids_survive_the_sync() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    use server::entity::{camps, sandbox_zsxq_topics as topics};
+    use shared::api::{PayMethod, SignUpRequest};
+
+    let app = TestApp::spawn().await;
+    fast_client(&app).await;
+    let admin = app.admin().await;
+    let project = "9191919191";
+    let camp = camp_with(&app, &admin, project).await;
+    let mut orders = Vec::new();
+    for i in 0..6 {
+        let member = app.anonymous();
+        let request = SignUpRequest {
+            planet_nickname: format!("会员{i}"),
+            planet_id: format!("9900000000000{i}"),
+            wechat_nickname: format!("wx{i}"),
+            pay_method: PayMethod::Native,
+        };
+        let (_, out_trade_no) = crate::payments::pending(&member, camp.id, &request).await;
+        crate::payments::pay_in_cashier(&app, &out_trade_no).await;
+        orders.push(out_trade_no);
+    }
+    for out_trade_no in &orders {
+        app.eventually("the payment", || async {
+            crate::payments::order_status_in_db(&app, out_trade_no).await == "paid"
+        })
+        .await;
+    }
+    // The camp has been running for three weeks.
+    let today = shared::dates::business_date(Utc::now());
+    let mut row = camps::Entity::find_by_id(camp.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.start_date = Set(today - Duration::days(20));
+    row.end_date = Set(today + Duration::days(9));
+    row.update(&app.db).await.unwrap();
+
+    let created: SandboxCheckinsCreated = admin
+        .post_json(
+            "/api/v1/admin/sandbox/zsxq/generate",
+            &json!({ "camp_id": camp.id, "seed": 7 }),
+        )
+        .await
+        .unwrap();
+    let posts = topics::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(posts.len() as u64, created.created);
+    // Six members over 21 days: most post most days, none in the future.
+    assert!(created.created > 6 * 21 / 2, "{}", created.created);
+    assert!(posts.iter().all(|p| p.created_at <= Utc::now()));
+    let beijing = |p: &topics::Model| p.created_at.with_timezone(&shared::dates::BUSINESS_TZ);
+    use chrono::Timelike;
+    assert!(
+        posts
+            .iter()
+            .any(|p| beijing(p).hour() == 23 && beijing(p).minute() >= 50)
+    );
+    assert!(
+        posts
+            .iter()
+            .any(|p| beijing(p).hour() == 0 && beijing(p).minute() < 10)
+    );
+    assert!(posts.iter().all(|p| p.topic_id > 1 << 53));
+
+    // The ids reach us intact through the simulator's JSON.
+    let state = &app.state;
+    let client =
+        server::settings::zsxq::client(&state.db, &state.config, &state.keys, &state.self_url)
+            .await
+            .unwrap()
+            .unwrap();
+    let page = client
+        .checkin_topics(project.parse().unwrap(), None, 20)
+        .await
+        .unwrap();
+    let stored: std::collections::HashSet<i64> = posts.iter().map(|p| p.topic_id).collect();
+    assert_eq!(page.len(), 20);
+    assert!(page.iter().all(|t| stored.contains(&t.topic_id)));
+
+    let run = sync(&admin, camp.id, "full").await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(u64::try_from(run.new_records).unwrap(), created.created);
+}
