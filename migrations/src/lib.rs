@@ -9,6 +9,7 @@ mod m20261129_100001_create_open_order_index;
 mod m20261129_200000_create_login_throttles;
 mod m20261129_400001_create_operations;
 mod m20261130_300000_create_sync_runs;
+mod m20261130_400000_create_checkins;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_200000_create_login_throttles::Migration),
             Box::new(m20261129_400001_create_operations::Migration),
             Box::new(m20261130_300000_create_sync_runs::Migration),
+            Box::new(m20261130_400000_create_checkins::Migration),
         ]
     }
 }

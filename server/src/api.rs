@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    alerts, audit, auth, backups, camps, enrollments, jobs, payments, planet, settings, system,
-    uploads, users,
+    alerts, audit, auth, backups, camps, checkins, enrollments, jobs, payments, planet, settings,
+    system, uploads, users,
 };
 
 /// Uploads are at most 2 MB; a little headroom lets the handler say so in Chinese.
@@ -71,6 +71,18 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(enrollments::handlers::export))
         .routes(routes!(enrollments::handlers::detail))
         .routes(routes!(enrollments::handlers::mark_joined))
+        .routes(routes!(
+            checkins::handlers::set_match,
+            checkins::handlers::clear_match
+        ))
+        .routes(routes!(checkins::handlers::list))
+        .routes(routes!(checkins::handlers::export))
+        .routes(routes!(checkins::handlers::camp_stats))
+        .routes(routes!(checkins::handlers::export_stats))
+        .routes(routes!(checkins::handlers::planet_accounts))
+        .routes(routes!(checkins::handlers::import_file))
+        .routes(routes!(checkins::handlers::import_template))
+        .routes(routes!(checkins::handlers::my_progress))
         .routes(routes!(settings::handlers::get, settings::handlers::update))
         .routes(routes!(settings::handlers::test))
         .routes(routes!(
@@ -136,6 +148,7 @@ pub const PUBLIC_OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/orders/{out_trade_no}/qrcode.png"),
     ("get", "/api/v1/enrollments/{id}"),
     ("get", "/api/v1/enrollments/{id}/group-qr"),
+    ("get", "/api/v1/enrollments/{id}/progress"),
     ("post", "/api/v1/enrollments/{id}/personal-link"),
     ("get", "/api/v1/uploads/{id}"),
 ];

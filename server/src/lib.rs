@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backups;
 pub mod camps;
+pub mod checkins;
 pub mod client_addr;
 pub mod config;
 pub mod enrollments;

@@ -451,14 +451,18 @@ pub struct PayOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SignUpRequest {
-    /// 1–32 visible characters after trimming; no control characters.
+    /// 1–32 characters once cleaned (`shared::normalize::clean_text`: NFKC,
+    /// control and invisible characters dropped, spaces collapsed and trimmed);
+    /// stored cleaned. Blank or invisible-only is missing.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub planet_nickname: String,
-    /// The number on the member's Knowledge Planet profile: 5–20 digits
-    /// (full-width digits and surrounding spaces are accepted).
+    /// The number on the member's Knowledge Planet profile. Spaces, leading
+    /// zeros and full-width digits are accepted; stored in canonical form
+    /// (5–19 digits, no leading zero, fits a signed 64-bit integer), so
+    /// `000346884121553` and `346884121553` are one enrollment.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub planet_id: String,
-    /// 1–32 visible characters after trimming; no control characters.
+    /// As `planet_nickname`.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub wechat_nickname: String,
     pub pay_method: PayMethod,
@@ -576,6 +580,8 @@ pub struct EnrollmentQuery {
     /// Include sign-ups that never paid.
     #[serde(default)]
     pub include_unpaid: bool,
+    /// Only this 匹配状态 (PRD §7).
+    pub match_status: Option<crate::matching::MatchStatus>,
     /// 1-based; at most [`MAX_PAGE`].
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100_000))]
     pub page: Option<u64>,
@@ -596,9 +602,16 @@ pub struct EnrollmentRow {
     pub paid: bool,
     pub amount_fen: i64,
     pub paid_at: Option<DateTime<Utc>>,
-    /// "待匹配" until check-ins are matched to payments.
+    /// 匹配状态 as shown (`MatchStatus::label`).
     pub match_status: String,
+    /// The same status as a code, for filters and logic.
+    pub match_state: crate::matching::MatchStatus,
+    /// 匹配置信度 in percent (100 / 66 / 33 / 0); `None` before payment.
     pub match_confidence: Option<u8>,
+    /// The matched Knowledge Planet user_id.
+    pub matched_user_id: Option<i64>,
+    /// Counted check-in days (PRD §9.2), as of the last matching run.
+    pub checkin_days: i64,
     pub joined_group: bool,
     /// Paid more than once: a refund decision is waiting.
     pub duplicate_payments: u32,
@@ -626,6 +639,8 @@ pub struct EnrollmentDetail {
     pub enrollment: EnrollmentRow,
     pub joined_group_at: Option<DateTime<Utc>>,
     pub payments: Vec<PaymentRecord>,
+    /// The match panel and the check-in records (issue 9).
+    pub checkins: crate::checkin_api::EnrollmentCheckins,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,10 +3,14 @@
 //! dates, the pure camp rules, and the typed API client over an abstract transport.
 
 pub mod api;
+pub mod checkin_api;
+pub mod checkins;
 pub mod client;
 pub mod dates;
 pub mod error;
+pub mod matching;
 pub mod money;
+pub mod normalize;
 pub mod ops;
 pub mod planet;
 pub mod roles;

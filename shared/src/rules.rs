@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use crate::api::{CampRequest, CampStatus};
 use crate::dates::span_days;
 use crate::error::FieldErrors;
+use crate::normalize::{self, clean_text};
 
 pub const CAMP_NAME_MAX: usize = 50;
 pub const CAMP_INTRO_MAX: usize = 500;
@@ -186,38 +187,65 @@ pub fn html_text_len(html: &str) -> usize {
     len
 }
 
+/// Longest 星球昵称 or 微信昵称, in characters after [`clean_text`].
 pub const NICKNAME_MAX: usize = 32;
+/// Shortest 星球ID in canonical form: shorter numbers are typos, not accounts.
+pub const PLANET_ID_MIN_DIGITS: usize = 5;
 
-/// The member sign-up form (PRD §4.1.2): every field required. A 星球ID is the
-/// number Knowledge Planet shows on the member's profile.
-pub fn validate_sign_up(
+/// A sign-up form that passed [`parse_sign_up`], in the form it is stored and
+/// looked up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignUp {
+    /// Cleaned ([`clean_text`]), 1–32 characters.
+    pub planet_nickname: String,
+    /// Canonical decimal ([`normalize::planet_id`]): no leading zeros, 5–19 digits.
+    pub planet_id: String,
+    /// Cleaned ([`clean_text`]), 1–32 characters.
+    pub wechat_nickname: String,
+}
+
+/// The member sign-up form (PRD §4.1.2, issue 6 item 6): every field required,
+/// names cleaned (a name of only spaces or invisible characters is missing),
+/// the 星球ID — the number on the member's Knowledge Planet profile — in its
+/// one canonical form, so `000346884121553` and `３４６８８４１２１５５３` are the
+/// same member as `346884121553`. The H5 runs the same function before it posts.
+///
+/// Errors: a message per field (`planet_nickname`, `planet_id`, `wechat_nickname`).
+pub fn parse_sign_up(
     planet_nickname: &str,
     planet_id: &str,
     wechat_nickname: &str,
-) -> FieldErrors {
+) -> Result<SignUp, FieldErrors> {
     let mut errors = FieldErrors::new();
-    for (field, value, label) in [
-        ("planet_nickname", planet_nickname, "星球昵称"),
-        ("wechat_nickname", wechat_nickname, "微信昵称"),
-    ] {
-        let value = value.trim();
+    let mut name = |field: &str, value: &str, label: &str| {
+        let value = clean_text(value);
         if value.is_empty() {
             errors.insert(field.into(), format!("请填写{label}"));
         } else if value.chars().count() > NICKNAME_MAX {
             errors.insert(field.into(), format!("{label}最多32个字"));
         }
-    }
-    let planet_id = planet_id.trim();
-    if planet_id.is_empty() {
+        value
+    };
+    let planet_nickname = name("planet_nickname", planet_nickname, "星球昵称");
+    let wechat_nickname = name("wechat_nickname", wechat_nickname, "微信昵称");
+    let canonical_id =
+        normalize::planet_id(planet_id).filter(|id| id.len() >= PLANET_ID_MIN_DIGITS);
+    if clean_text(planet_id).is_empty() {
         errors.insert("planet_id".into(), "请填写星球ID".into());
-    } else if !(5..=20).contains(&planet_id.len()) || !planet_id.bytes().all(|b| b.is_ascii_digit())
-    {
+    } else if canonical_id.is_none() {
         errors.insert(
             "planet_id".into(),
             "星球ID应为5到20位数字，可在知识星球App「我的」页面查看".into(),
         );
     }
-    errors
+    match canonical_id {
+        Some(planet_id) if errors.is_empty() => Ok(SignUp {
+            planet_nickname,
+            planet_id,
+            wechat_nickname,
+        }),
+        _ => Err(errors),
+    }
 }
 
 pub fn validate_username(username: &str) -> Option<&'static str> {
@@ -354,16 +382,60 @@ mod tests {
         assert_eq!(html_text_len(""), 0);
     }
 
+    fn sign_up_errors(nickname: &str, id: &str, wechat: &str) -> FieldErrors {
+        parse_sign_up(nickname, id, wechat)
+            .err()
+            .unwrap_or_default()
+    }
+
     #[test]
     fn sign_up_fields_are_required() {
-        assert!(validate_sign_up("小王", "15555411851482", "wang").is_empty());
-        let errors = validate_sign_up(" ", "", "");
-        assert_eq!(errors.len(), 3);
-        assert!(validate_sign_up("小王", "abc123", "wang").contains_key("planet_id"));
+        assert_eq!(
+            parse_sign_up("小王", "15555411851482", "wang"),
+            Ok(SignUp {
+                planet_nickname: "小王".into(),
+                planet_id: "15555411851482".into(),
+                wechat_nickname: "wang".into(),
+            })
+        );
+        assert_eq!(sign_up_errors(" ", "", "").len(), 3);
+        assert!(sign_up_errors("小王", "abc123", "wang").contains_key("planet_id"));
         assert!(
-            validate_sign_up(&"名".repeat(33), "15555411851482", "wang")
+            sign_up_errors(&"名".repeat(33), "15555411851482", "wang")
                 .contains_key("planet_nickname")
         );
+    }
+
+    #[test]
+    fn sign_up_stores_cleaned_names_and_the_canonical_id() {
+        let parsed = parse_sign_up(
+            " 小\u{200B}王\u{0} ",
+            "０００３４６８８４１２１５５３ ",
+            "Ｗａｎｇ\t ",
+        );
+        assert_eq!(
+            parsed,
+            Ok(SignUp {
+                planet_nickname: "小王".into(),
+                planet_id: "346884121553".into(),
+                wechat_nickname: "Wang".into(),
+            })
+        );
+        // 32 characters once cleaned is fine, whatever surrounded them.
+        assert!(parse_sign_up(&format!("  {}\u{FEFF}", "名".repeat(32)), "12345", "w").is_ok());
+    }
+
+    #[test]
+    fn sign_up_refuses_invisible_names_and_short_ids() {
+        let errors = sign_up_errors("\u{3164}\u{200B}", "12345", "\u{2800} \u{FEFF}");
+        assert!(errors.contains_key("planet_nickname"), "{errors:?}");
+        assert!(errors.contains_key("wechat_nickname"), "{errors:?}");
+        for id in ["0001234", "0", "-12345", "99999999999999999999", "\u{200B}"] {
+            assert!(
+                sign_up_errors("小王", id, "wang").contains_key("planet_id"),
+                "{id:?}"
+            );
+        }
     }
 
     #[test]

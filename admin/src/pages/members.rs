@@ -79,6 +79,7 @@ pub fn MemberList(
         joined: joined.get(),
         q: Some(applied.get()).filter(|q| !q.trim().is_empty()),
         include_unpaid: false,
+        match_status: None,
         page: Some(page.get()),
         page_size: Some(PAGE_SIZE),
     };

@@ -10,7 +10,7 @@ use shared::rules::requirement_label;
 use leptos_router::hooks::use_navigate;
 use shared::api::{CampStatus, PayAction, PayMethod, PublicCamp, SignUpRequest, SignUpResponse};
 use shared::error::FieldErrors;
-use shared::rules::validate_sign_up;
+use shared::rules::parse_sign_up;
 
 use crate::browser::{JsapiResult, go_to, invoke_jsapi_pay, is_mobile, is_wechat};
 use crate::components::{NavBar, Toast};
@@ -173,12 +173,20 @@ fn SignUpForm(camp: PublicCamp) -> impl IntoView {
             planet_id.get_untracked(),
             wechat_nickname.get_untracked(),
         );
-        let found = validate_sign_up(&nickname, &id, &wechat);
-        errors.set(found.clone());
-        if let Some(first) = found.values().next() {
-            toast.show(first.clone());
-            return;
-        }
+        // The server runs the same rule; what it stores is what is sent.
+        let fields = match parse_sign_up(&nickname, &id, &wechat) {
+            Ok(fields) => {
+                errors.set(Default::default());
+                fields
+            }
+            Err(found) => {
+                if let Some(first) = found.values().next() {
+                    toast.show(first.clone());
+                }
+                errors.set(found);
+                return;
+            }
+        };
         let options = options.get_untracked().flatten();
         let pay_method = match options {
             Some(o) if is_wechat() && o.jsapi && o.wechat_authorized => PayMethod::Jsapi,
@@ -186,9 +194,9 @@ fn SignUpForm(camp: PublicCamp) -> impl IntoView {
             _ => PayMethod::Native,
         };
         submit.dispatch(SignUpRequest {
-            planet_nickname: nickname,
-            planet_id: id,
-            wechat_nickname: wechat,
+            planet_nickname: fields.planet_nickname,
+            planet_id: fields.planet_id,
+            wechat_nickname: fields.wechat_nickname,
             pay_method,
         });
     };

@@ -53,10 +53,13 @@ pub enum Action {
     UpdatePlanetSettings,
     PublishPlanet,
     SyncCheckins,
+    ManualMatch,
+    UndoManualMatch,
+    ImportCheckins,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -81,6 +84,9 @@ impl Action {
         Action::UpdatePlanetSettings,
         Action::PublishPlanet,
         Action::SyncCheckins,
+        Action::ManualMatch,
+        Action::UndoManualMatch,
+        Action::ImportCheckins,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +115,9 @@ impl Action {
             Action::UpdatePlanetSettings => "update_planet_settings",
             Action::PublishPlanet => "publish_planet",
             Action::SyncCheckins => "sync_checkins",
+            Action::ManualMatch => "manual_match",
+            Action::UndoManualMatch => "undo_manual_match",
+            Action::ImportCheckins => "import_checkins",
         }
     }
 
@@ -138,6 +147,9 @@ impl Action {
             Action::UpdatePlanetSettings => "修改知识星球配置",
             Action::PublishPlanet => "发布到知识星球",
             Action::SyncCheckins => "同步打卡",
+            Action::ManualMatch => "手动匹配",
+            Action::UndoManualMatch => "撤销手动匹配",
+            Action::ImportCheckins => "导入打卡记录",
         }
     }
 

@@ -37,12 +37,22 @@ async fn filtered(
     if !query.include_unpaid {
         select = select.filter(enrollments::Column::Status.eq(enrollments::PAID));
     }
+    if let Some(status) = query.match_status {
+        select = select.filter(enrollments::Column::MatchStatus.eq(status.as_str()));
+    }
     select = match query.joined {
         JoinedFilter::All => select,
         JoinedFilter::Joined => select.filter(enrollments::Column::JoinedGroup.eq(true)),
         JoinedFilter::NotJoined => select.filter(enrollments::Column::JoinedGroup.eq(false)),
     };
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    // Names and 星球IDs are stored cleaned (full-width made half-width,
+    // invisibles dropped): the search text is cleaned the same way.
+    if let Some(q) = query
+        .q
+        .as_deref()
+        .map(shared::normalize::clean_text)
+        .filter(|q| !q.is_empty())
+    {
         select = select.filter(
             [
                 enrollments::Column::PlanetNickname,
@@ -51,7 +61,7 @@ async fn filtered(
             ]
             .into_iter()
             .fold(Condition::any(), |any, column| {
-                any.add(search::contains(db.get_database_backend(), column, q))
+                any.add(search::contains(db.get_database_backend(), column, &q))
             }),
         );
     }
@@ -98,8 +108,12 @@ async fn to_rows(
         .map(|e| EnrollmentRow {
             camp_name: names.get(&e.camp_id).cloned().unwrap_or_default(),
             paid: e.status == enrollments::PAID,
-            match_status: "待匹配".into(),
-            match_confidence: None,
+            match_status: crate::checkins::service::status_of(&e).label().to_owned(),
+            match_state: crate::checkins::service::status_of(&e),
+            match_confidence: (e.status == enrollments::PAID)
+                .then(|| u8::try_from(e.match_confidence).unwrap_or(0)),
+            matched_user_id: e.matched_user_id,
+            checkin_days: e.checkin_days,
             duplicate_payments: duplicates.get(&e.id).copied().unwrap_or(0),
             id: e.id,
             camp_id: e.camp_id,
@@ -151,6 +165,7 @@ pub async fn detail(
 ) -> AppResult<EnrollmentDetail> {
     let enrollment = find_visible(db, staff, id).await?;
     let joined_group_at = enrollment.joined_group_at;
+    let checkins = crate::checkins::service::of_enrollment(db, &enrollment).await?;
     let row = to_rows(db, vec![enrollment])
         .await?
         .pop()
@@ -178,6 +193,7 @@ pub async fn detail(
         enrollment: row,
         joined_group_at,
         payments,
+        checkins,
     })
 }
 

@@ -17,6 +17,23 @@ pub struct Model {
     pub joined_group_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `shared::matching::MatchStatus::as_str`.
+    pub match_status: String,
+    /// 100 / 66 / 33 / 0 (PRD §7).
+    pub match_confidence: i16,
+    pub matched_user_id: Option<i64>,
+    /// The account's name when it was matched (a later rename is shown beside it).
+    pub matched_name: Option<String>,
+    /// JSON array of the user ids that fitted at the best tier (同名待确认).
+    pub match_candidates: String,
+    /// Staff chose `matched_user_id`; automatic matching never overwrites it.
+    pub match_manual: bool,
+    pub matched_at: Option<DateTimeUtc>,
+    /// Qualifying days (PRD §9.2), recomputed after every store and match.
+    pub checkin_days: i64,
+    /// Knowledge Planet's accumulated `checkined_days` at the last ranking read.
+    pub ranking_days: Option<i64>,
+    pub ranking_checked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

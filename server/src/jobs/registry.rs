@@ -42,6 +42,7 @@ pub fn registry() -> &'static Registry {
             .job::<crate::alerts::PaymentReviewAlert>()
             .job::<crate::planet::sync::SyncCamp>()
             .job::<crate::planet::sync::SyncTick>()
+            .job::<crate::checkins::MatchCamp>()
     });
     &REGISTRY
 }

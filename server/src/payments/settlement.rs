@@ -241,6 +241,7 @@ pub async fn mark_paid(
         .one(txn)
         .await?;
     let who = enrollment
+        .as_ref()
         .map(|e| format!("{}（星球ID {}）", e.planet_nickname, e.planet_id))
         .unwrap_or_default();
     // The browser that paid may see the enrollment (also a duplicate payer: it paid too).
@@ -258,6 +259,16 @@ pub async fn mark_paid(
             ),
         )
         .await?;
+        // The new member is matched to a planet account (and counted) through the outbox.
+        if let Some(enrollment) = &enrollment {
+            crate::outbox::enqueue(
+                txn,
+                &crate::checkins::MatchCamp {
+                    camp_id: enrollment.camp_id,
+                },
+            )
+            .await?;
+        }
         return Ok(PaidOutcome::Paid);
     }
     payment_orders::Entity::update_many()

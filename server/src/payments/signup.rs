@@ -67,12 +67,11 @@ async fn upsert_enrollment(
     request: &SignUpRequest,
 ) -> AppResult<enrollments::Model> {
     let now = Utc::now();
-    let planet_id = request.planet_id.trim().to_owned();
     enrollments::Entity::insert(enrollments::ActiveModel {
         camp_id: Set(camp_id),
-        planet_id: Set(planet_id.clone()),
-        planet_nickname: Set(request.planet_nickname.trim().to_owned()),
-        wechat_nickname: Set(request.wechat_nickname.trim().to_owned()),
+        planet_id: Set(request.planet_id.clone()),
+        planet_nickname: Set(request.planet_nickname.clone()),
+        wechat_nickname: Set(request.wechat_nickname.clone()),
         status: Set(enrollments::AWAITING_PAYMENT.to_owned()),
         amount_fen: Set(0),
         paid_order_id: Set(None),
@@ -90,7 +89,7 @@ async fn upsert_enrollment(
     )
     .exec_without_returning(db)
     .await?;
-    let enrollment = find_enrollment(db, camp_id, &planet_id)
+    let enrollment = find_enrollment(db, camp_id, &request.planet_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("enrollment vanished"))?;
     Ok(enrollment)
@@ -108,6 +107,23 @@ async fn find_enrollment(
         .await?)
 }
 
+/// The sign-up form checked and normalised by the rule the H5 also runs
+/// ([`shared::rules::parse_sign_up`]); a 422 naming each bad field otherwise.
+fn normalized(request: SignUpRequest) -> AppResult<SignUpRequest> {
+    let fields = shared::rules::parse_sign_up(
+        &request.planet_nickname,
+        &request.planet_id,
+        &request.wechat_nickname,
+    )
+    .map_err(ApiError::fields)?;
+    Ok(SignUpRequest {
+        planet_nickname: fields.planet_nickname,
+        planet_id: fields.planet_id,
+        wechat_nickname: fields.wechat_nickname,
+        pay_method: request.pay_method,
+    })
+}
+
 /// PRD §4.1.2 and §9.1. Returns the response and, for a browser without one,
 /// the new member token to set.
 pub async fn sign_up(
@@ -119,14 +135,10 @@ pub async fn sign_up(
     openid: Option<String>,
     client_ip: &str,
 ) -> AppResult<(SignUpResponse, Option<String>)> {
-    let errors = shared::rules::validate_sign_up(
-        &request.planet_nickname,
-        &request.planet_id,
-        &request.wechat_nickname,
-    );
-    if !errors.is_empty() {
-        return Err(ApiError::fields(errors).into());
-    }
+    // From here on the request holds the cleaned names and the canonical
+    // 星球ID: that is what is stored and what existing enrollments are found by,
+    // so `000346884121553` and `346884121553` are one member (issue 6 item 6).
+    let request = normalized(request)?;
     let today = business_date(Utc::now());
     let camp = camps::service::get_public(db, camp_id, today).await?;
     if camp.status == CampStatus::Ended {
@@ -139,7 +151,7 @@ pub async fn sign_up(
     let token = token.or_else(|| new_token.clone()).unwrap_or_default();
     let hash = token_hash(&token);
 
-    if let Some(existing) = find_enrollment(db, camp_id, request.planet_id.trim()).await?
+    if let Some(existing) = find_enrollment(db, camp_id, &request.planet_id).await?
         && existing.status == enrollments::PAID
     {
         // Only what proves payment opens a paid enrollment: a browser bound to
@@ -353,8 +365,8 @@ fn new_order_row(
         duplicate: Set(false),
         app_id: Set(Some(gateway.app_id.clone())),
         mch_id: Set(Some(gateway.mch_id.clone())),
-        planet_nickname: Set(Some(form.request.planet_nickname.trim().to_owned())),
-        wechat_nickname: Set(Some(form.request.wechat_nickname.trim().to_owned())),
+        planet_nickname: Set(Some(form.request.planet_nickname.clone())),
+        wechat_nickname: Set(Some(form.request.wechat_nickname.clone())),
         review_reason: Set(None),
         queried_at: Set(None),
         created_at: Set(now),

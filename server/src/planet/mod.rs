@@ -7,7 +7,6 @@
 //! `crate::settings::zsxq`; storing and counting the check-ins in
 //! `crate::checkins`.
 
-mod h4_shim;
 pub mod handlers;
 pub mod publish;
 pub mod sandbox_tools;

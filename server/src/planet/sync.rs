@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use shared::planet::{SyncRunDto, SyncRunQuery};
 
 use super::PlanetError;
-use super::h4_shim as checkins;
 use crate::alerts::AlertKind;
 use crate::alerts::service::{NewAlert, raise};
+use crate::checkins;
 use crate::entity::{camps, sync_runs};
 use crate::error::{AppError, AppResult};
 use crate::integrations::zsxq::{RANKING_PAGE_SIZE, Topic, ZsxqClient, ZsxqError, ZsxqTime};

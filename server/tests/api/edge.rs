@@ -23,6 +23,7 @@ async fn page_numbers_beyond_their_bounds_are_a_4xx_naming_the_field() {
     for list in [
         "/api/v1/admin/camps",
         "/api/v1/admin/enrollments",
+        "/api/v1/admin/checkins",
         "/api/v1/audit-logs",
     ] {
         for (query, field) in [

@@ -3,6 +3,7 @@
 
 mod auth;
 mod camps;
+mod checkins;
 mod edge;
 mod errors;
 mod helpers;

@@ -57,7 +57,9 @@ async fn staff_list_filter_and_mark_members_joined() {
         ("15555411851482", 9900, true, false)
     );
     assert_eq!(row.camp_name, camp.name);
-    assert_eq!(row.match_status, "待匹配");
+    // No check-ins yet: no planet account fits.
+    assert_eq!(row.match_status, "未匹配");
+    assert_eq!(row.match_state, shared::matching::MatchStatus::Failed);
     let with_unpaid: Page<EnrollmentRow> = admin
         .get("/api/v1/admin/enrollments?include_unpaid=true")
         .await

@@ -183,6 +183,42 @@ async fn every_endpoint_follows_the_permission_matrix() {
             &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
         ),
         (
+            Method::GET,
+            "/api/v1/admin/checkins".into(),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/checkins/export.xlsx".into(),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/camps/{}/checkin-stats", camp.id),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/camps/{}/checkin-stats/export.xlsx", camp.id),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/camps/{}/planet-accounts", camp.id),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/admin/camps/{}/checkins/import-template", camp.id),
+            Box::new(|_| None),
+            &[Who::SuperAdmin, Who::Admin, Who::Coach, Who::Volunteer],
+        ),
+        (
             Method::POST,
             format!("/api/v1/admin/camps/{}/sync", camp.id),
             Box::new(|_| None),
@@ -197,6 +233,18 @@ async fn every_endpoint_follows_the_permission_matrix() {
                     "name": "会员", "dates": ["2026-01-01"],
                 });
                 Some((serde_json::to_vec(&body).unwrap(), "application/json"))
+            }),
+            &[Who::SuperAdmin, Who::Admin],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/admin/camps/{}/checkins/import", camp.id),
+            Box::new(|_| {
+                let csv = "星球ID,星球昵称,打卡时间\n346884121553,小王,2026-01-01 08:30\n";
+                let body = format!(
+                    "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n{csv}\r\n--B--\r\n"
+                );
+                Some((body.into_bytes(), "multipart/form-data; boundary=B"))
             }),
             &[Who::SuperAdmin, Who::Admin],
         ),

@@ -602,4 +602,33 @@ async fn a_generated_month_is_realistic_and_its_64_bit_topic_ids_survive_the_syn
     let run = sync(&admin, camp.id, "full").await;
     assert_eq!(run.status, "succeeded", "{run:?}");
     assert_eq!(u64::try_from(run.new_records).unwrap(), created.created);
+    // Every topic id is stored exactly, none rounded through f64.
+    let records = server::entity::checkin_records::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let synced: std::collections::HashSet<i64> =
+        records.iter().filter_map(|r| r.topic_id).collect();
+    assert_eq!(synced, stored);
+
+    // A re-run stores nothing twice; a post deleted on Knowledge Planet is marked gone.
+    let gone = *stored.iter().next().unwrap();
+    server::sandbox::zsxq::delete_topic(&app.db, gone)
+        .await
+        .unwrap();
+    let again = sync(&admin, camp.id, "full").await;
+    assert_eq!(again.status, "succeeded", "{again:?}");
+    assert_eq!(again.new_records, 0);
+    let records = server::entity::checkin_records::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        records.len(),
+        stored.len(),
+        "the deleted post stays recorded"
+    );
+    let marked: Vec<_> = records.iter().filter(|r| r.gone_at.is_some()).collect();
+    assert_eq!(marked.len(), 1);
+    assert_eq!(marked[0].topic_id, Some(gone));
 }
