@@ -10,6 +10,7 @@ mod m20261129_200000_create_login_throttles;
 mod m20261129_400001_create_operations;
 mod m20261130_100000_harden_schema;
 mod m20261130_100001_upload_public_ids;
+mod m20261130_300000_create_sync_runs;
 mod m20261130_400000_create_checkins;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_400001_create_operations::Migration),
             Box::new(m20261130_100000_harden_schema::Migration),
             Box::new(m20261130_100001_upload_public_ids::Migration),
+            Box::new(m20261130_300000_create_sync_runs::Migration),
             Box::new(m20261130_400000_create_checkins::Migration),
         ]
     }

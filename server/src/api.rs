@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    alerts, audit, auth, backups, camps, checkins, enrollments, jobs, payments, settings, system,
-    uploads, users,
+    alerts, audit, auth, backups, camps, checkins, enrollments, jobs, payments, planet, settings,
+    system, uploads, users,
 };
 
 /// Uploads are at most 2 MB; a little headroom lets the handler say so in Chinese.
@@ -85,6 +85,16 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(checkins::handlers::my_progress))
         .routes(routes!(settings::handlers::get, settings::handlers::update))
         .routes(routes!(settings::handlers::test))
+        .routes(routes!(
+            planet::handlers::get_settings,
+            planet::handlers::update_settings
+        ))
+        .routes(routes!(planet::handlers::test_connection))
+        .routes(routes!(planet::handlers::publish_planet))
+        .routes(routes!(planet::handlers::sandbox_add_checkins))
+        .routes(routes!(planet::handlers::sandbox_generate))
+        .routes(routes!(planet::handlers::sync_camp))
+        .routes(routes!(planet::handlers::list_sync_runs))
         .routes(routes!(jobs::handlers::list_job_runs))
         .routes(routes!(alerts::handlers::list_alerts))
         .routes(routes!(alerts::handlers::resolve_alert))

@@ -219,11 +219,13 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::AlertResolved
         | ErrorCode::CampEnded
         | ErrorCode::SoleCoach
-        | ErrorCode::CannotDeleteSelf => StatusCode::CONFLICT,
+        | ErrorCode::CannotDeleteSelf
+        | ErrorCode::PlanetNotConfigured
+        | ErrorCode::PlanetAlreadyPublished => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal | ErrorCode::Transport => StatusCode::INTERNAL_SERVER_ERROR,
-        ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
+        ErrorCode::Upstream | ErrorCode::PlanetCookieExpired => StatusCode::BAD_GATEWAY,
         ErrorCode::Busy => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

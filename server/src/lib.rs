@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod keys;
 pub mod outbox;
 pub mod payments;
+pub mod planet;
 pub mod rate_limit;
 pub mod redirect;
 pub mod request_id;
@@ -112,6 +113,7 @@ impl Application {
         .filter(|_| config.bootstrap.admin_password.is_none());
         if config.sandbox {
             settings::wechat_pay::ensure_sandbox(&db, &keys.secrets).await?;
+            settings::zsxq::ensure_sandbox(&db, &keys.secrets).await?;
         } else if settings::load::<settings::wechat_pay::StoredWechatPay>(
             &db,
             settings::wechat_pay::KEY,

@@ -52,6 +52,13 @@ pub enum ErrorCode {
     /// The server is momentarily saturated (every database connection busy);
     /// nothing was written. Retry after the `Retry-After` seconds (HTTP 503).
     Busy,
+    /// The Knowledge Planet cookie (zsxq_access_token) expired or was revoked:
+    /// a super admin pastes a new one in the system settings.
+    PlanetCookieExpired,
+    /// Knowledge Planet is not configured (星球ID or Cookie missing).
+    PlanetNotConfigured,
+    /// The camp already has its Knowledge Planet check-in project.
+    PlanetAlreadyPublished,
 }
 
 impl ErrorCode {
@@ -82,6 +89,9 @@ impl ErrorCode {
             Self::SoleCoach => "该用户是训练营的唯一教练，请先为该训练营更换教练",
             Self::CannotDeleteSelf => "不能删除自己",
             Self::Busy => "当前访问人数较多，请稍后重试",
+            Self::PlanetCookieExpired => "知识星球Cookie已失效，请在系统设置中更新",
+            Self::PlanetNotConfigured => "尚未配置知识星球，请在系统设置中填写星球ID与Cookie",
+            Self::PlanetAlreadyPublished => "该训练营已发布到知识星球",
         }
     }
 }

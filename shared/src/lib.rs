@@ -12,5 +12,6 @@ pub mod matching;
 pub mod money;
 pub mod normalize;
 pub mod ops;
+pub mod planet;
 pub mod roles;
 pub mod rules;

@@ -99,12 +99,16 @@ pub fn validate_camp(
     {
         fail("volunteer_ids", "同一人不能既是教练又是志愿者");
     }
-    check_external_id(
-        &mut fail,
-        "planet_project_id",
-        &req.planet_project_id,
-        "知识星球项目ID",
-    );
+    // Blank is allowed: "保存并发布知识星球" (PRD §4.2.1.2) saves the camp first
+    // and then creates the project, which fills the ID in.
+    if !req.planet_project_id.trim().is_empty() {
+        check_external_id(
+            &mut fail,
+            "planet_project_id",
+            &req.planet_project_id,
+            "知识星球项目ID",
+        );
+    }
     check_external_id(
         &mut fail,
         "wecom_payee_id",
@@ -329,7 +333,7 @@ mod tests {
             ),
             (|r| r.coach_ids.clear(), "coach_ids"),
             (|r| r.volunteer_ids = vec![3], "volunteer_ids"),
-            (|r| r.planet_project_id = "".into(), "planet_project_id"),
+            (|r| r.planet_project_id = "8 4".into(), "planet_project_id"),
             (|r| r.wecom_payee_id = "a b".into(), "wecom_payee_id"),
         ];
         for (break_it, field) in cases {

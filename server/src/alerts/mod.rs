@@ -27,6 +27,9 @@ pub enum AlertKind {
     /// A payment WeChat Pay reports that could not count (issue 6 item 2): a
     /// person checks it and decides a refund.
     PaymentNeedsReview,
+    /// Knowledge Planet refused the cookie during a sync (issue 9): a super
+    /// admin pastes a new one, or check-ins stop arriving.
+    PlanetCookieExpired,
 }
 
 impl AlertKind {
@@ -34,6 +37,7 @@ impl AlertKind {
         match self {
             Self::DuplicatePayment => "duplicate_payment",
             Self::PaymentNeedsReview => "payment_needs_review",
+            Self::PlanetCookieExpired => "planet_cookie_expired",
         }
     }
 }

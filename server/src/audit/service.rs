@@ -50,13 +50,16 @@ pub enum Action {
     WechatOAuthFailed,
     RaiseAlert,
     ResolveAlert,
+    UpdatePlanetSettings,
+    PublishPlanet,
+    SyncCheckins,
     ManualMatch,
     UndoManualMatch,
     ImportCheckins,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Action::Login,
         Action::LoginFailed,
         Action::Logout,
@@ -78,6 +81,9 @@ impl Action {
         Action::WechatOAuthFailed,
         Action::RaiseAlert,
         Action::ResolveAlert,
+        Action::UpdatePlanetSettings,
+        Action::PublishPlanet,
+        Action::SyncCheckins,
         Action::ManualMatch,
         Action::UndoManualMatch,
         Action::ImportCheckins,
@@ -106,6 +112,9 @@ impl Action {
             Action::WechatOAuthFailed => "wechat_oauth_failed",
             Action::RaiseAlert => "raise_alert",
             Action::ResolveAlert => "resolve_alert",
+            Action::UpdatePlanetSettings => "update_planet_settings",
+            Action::PublishPlanet => "publish_planet",
+            Action::SyncCheckins => "sync_checkins",
             Action::ManualMatch => "manual_match",
             Action::UndoManualMatch => "undo_manual_match",
             Action::ImportCheckins => "import_checkins",
@@ -135,6 +144,9 @@ impl Action {
             Action::WechatOAuthFailed => "微信授权失败",
             Action::RaiseAlert => "生成提醒",
             Action::ResolveAlert => "处理提醒",
+            Action::UpdatePlanetSettings => "修改知识星球配置",
+            Action::PublishPlanet => "发布到知识星球",
+            Action::SyncCheckins => "同步打卡",
             Action::ManualMatch => "手动匹配",
             Action::UndoManualMatch => "撤销手动匹配",
             Action::ImportCheckins => "导入打卡记录",

@@ -4,3 +4,4 @@
 
 pub mod wechat_oauth;
 pub mod wechat_pay;
+pub mod zsxq;

@@ -17,6 +17,8 @@ use crate::config::Config;
 
 /// Hourly, on the hour (Beijing time): the safety net for lost payment notifications.
 const POLL_SCHEDULE: &str = "0 0 * * * *";
+/// 01:00 Beijing (PRD §6.2.4): the night's check-in syncs.
+const SYNC_SCHEDULE: &str = "0 0 1 * * *";
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Jobs of different kinds run side by side (a backup does not hold up a poll).
 const CONCURRENCY: usize = 2;
@@ -38,6 +40,8 @@ pub fn registry() -> &'static Registry {
             .job::<PollPayments>()
             .job::<crate::alerts::DuplicatePaymentAlert>()
             .job::<crate::alerts::PaymentReviewAlert>()
+            .job::<crate::planet::sync::SyncCamp>()
+            .job::<crate::planet::sync::SyncTick>()
             .job::<crate::checkins::MatchCamp>()
     });
     &REGISTRY
@@ -53,6 +57,11 @@ fn schedules(config: &Config) -> anyhow::Result<Vec<Scheduled>> {
             &BackupDatabase { requested_by: None },
         )?,
         Scheduled::new(POLL_SCHEDULE, "the payment poll schedule", &PollPayments {})?,
+        Scheduled::new(
+            SYNC_SCHEDULE,
+            "the check-in sync schedule",
+            &crate::planet::sync::SyncTick {},
+        )?,
     ])
 }
 

@@ -5,6 +5,7 @@
 pub mod wechat_oauth;
 pub mod wechat_pay;
 pub mod wechat_rules;
+pub mod zsxq;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -59,6 +60,8 @@ pub struct SandboxState {
     pub faults: Arc<Mutex<Faults>>,
     /// OAuth codes handed out by the fake authorize page, by code.
     pub oauth_codes: Arc<Mutex<HashMap<String, wechat_oauth::IssuedCode>>>,
+    /// Shared by every clone: what the Knowledge Planet simulator's next calls do.
+    pub zsxq_faults: Arc<Mutex<zsxq::ZsxqFaults>>,
 }
 
 impl SandboxState {
@@ -69,6 +72,7 @@ impl SandboxState {
             self_url,
             faults: Arc::default(),
             oauth_codes: Arc::default(),
+            zsxq_faults: Arc::default(),
         }
     }
 
@@ -83,5 +87,7 @@ where
     S: Clone + Send + Sync + 'static,
     SandboxState: FromRef<S>,
 {
-    wechat_pay::router().merge(wechat_oauth::router())
+    wechat_pay::router()
+        .merge(wechat_oauth::router())
+        .merge(zsxq::router())
 }

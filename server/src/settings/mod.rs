@@ -3,6 +3,7 @@
 
 pub mod handlers;
 pub mod wechat_pay;
+pub mod zsxq;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;

@@ -236,7 +236,7 @@ async fn every_camp_rule_is_enforced_without_partial_writes() {
             "coach_ids",
         ),
         (
-            Box::new(|r| r.planet_project_id = " ".into()),
+            Box::new(|r| r.planet_project_id = "星球 1".into()),
             "planet_project_id",
         ),
         (

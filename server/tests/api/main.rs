@@ -23,3 +23,4 @@ mod system;
 mod users;
 mod wechat_oauth;
 mod wechatpay_sdk;
+mod zsxq_sync;

@@ -13,6 +13,8 @@ use shared::api::{
     CampDto, CampRequest, CreateUserRequest, LoginRequest, MarkJoinedRequest, Page,
     UpdateUserRequest, WechatPaySettingsUpdate, WechatPaySettingsView,
 };
+use shared::checkin_api::ManualMatchRequest;
+use shared::planet::{PlanetSettingsUpdate, PlanetSettingsView};
 use shared::roles::Role;
 
 use crate::helpers::*;
@@ -81,10 +83,14 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("get",    "/api/v1/admin/settings/wechat-pay",             "Y  .  .  .  .  .  .  .  ."),
     ("put",    "/api/v1/admin/settings/wechat-pay",             "Y  .  .  .  .  .  .  .  ."),
     ("post",   "/api/v1/admin/settings/wechat-pay/test",        "Y  .  .  .  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/settings/zsxq",                   "Y  .  .  .  .  .  .  .  ."),
+    ("put",    "/api/v1/admin/settings/zsxq",                   "Y  .  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/settings/zsxq/test",              "Y  .  .  .  .  .  .  .  ."),
     // Camp management and operations: super admin and admin.
     ("get",    "/api/v1/admin/staff-options",                   "Y  Y  .  .  .  .  .  .  ."),
     ("post",   "/api/v1/admin/camps",                           "Y  Y  .  .  .  .  .  .  ."),
     ("put",    "/api/v1/admin/camps/{id}",                      "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/camps/{id}/publish-planet",       "Y  Y  .  .  .  .  .  .  ."),
     ("delete", "/api/v1/admin/camps/{id}",                      "Y  Y  .  .  .  .  .  .  ."),
     ("get",    "/api/v1/admin/camps/{id}/qrcode.png",           "Y  Y  .  .  .  .  .  .  ."),
     ("post",   "/api/v1/uploads",                               "Y  Y  .  .  .  .  .  .  ."),
@@ -92,6 +98,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("get",    "/api/v1/admin/job-runs",                        "Y  Y  .  .  .  .  .  .  ."),
     ("get",    "/api/v1/admin/alerts",                          "Y  Y  .  .  .  .  .  .  ."),
     ("post",   "/api/v1/admin/alerts/{id}/resolve",             "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/sandbox/zsxq/checkins",           "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/sandbox/zsxq/generate",           "Y  Y  .  .  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/camps/{id}/checkins/import",      "Y  Y  .  .  .  .  .  .  ."),
+    ("put",    "/api/v1/admin/enrollments/{id}/match",          "Y  Y  .  .  .  .  .  .  ."),
+    ("delete", "/api/v1/admin/enrollments/{id}/match",          "Y  Y  .  .  .  .  .  .  ."),
     // Camps and members: staff, coaches and volunteers of their own camps only.
     ("get",    "/api/v1/admin/camps",                           "Y  Y  Y  Y  o  o  .  .  ."),
     ("get",    "/api/v1/admin/camps/{id}",                      "Y  Y  Y  Y  .  .  .  .  ."),
@@ -99,6 +110,15 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("get",    "/api/v1/admin/enrollments/export.xlsx",         "Y  Y  Y  Y  o  o  .  .  ."),
     ("get",    "/api/v1/admin/enrollments/{id}",                "Y  Y  Y  Y  .  .  .  .  ."),
     ("post",   "/api/v1/admin/enrollments/{id}/joined",         "Y  Y  .  .  .  .  .  .  ."),
+    // Check-ins (PRD §4.2.3): staff of the camp, coaches and volunteers included.
+    ("get",    "/api/v1/admin/checkins",                        "Y  Y  Y  Y  o  o  .  .  ."),
+    ("get",    "/api/v1/admin/checkins/export.xlsx",            "Y  Y  Y  Y  o  o  .  .  ."),
+    ("get",    "/api/v1/admin/camps/{id}/checkin-stats",        "Y  Y  Y  Y  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/camps/{id}/checkin-stats/export.xlsx", "Y  Y  Y  Y  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/camps/{id}/planet-accounts",      "Y  Y  Y  Y  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/camps/{id}/checkins/import-template", "Y  Y  Y  Y  .  .  .  .  ."),
+    ("post",   "/api/v1/admin/camps/{id}/sync",                 "Y  Y  Y  Y  .  .  .  .  ."),
+    ("get",    "/api/v1/admin/sync-runs",                       "Y  Y  Y  Y  o  o  .  .  ."),
     ("get",    "/api/v1/uploads/{id}",                          "Y  Y  Y  Y  .  .  .  .  ."),
     // The member H5: public pages, and what only the paying browser may see.
     ("get",    "/api/v1/camps",                                 "Y  Y  Y  Y  Y  Y  Y  Y  Y"),
@@ -110,6 +130,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("get",    "/api/v1/enrollments/{id}",                      ".  .  .  .  .  .  .  Y  ."),
     ("get",    "/api/v1/enrollments/{id}/group-qr",             ".  .  .  .  .  .  .  Y  ."),
     ("post",   "/api/v1/enrollments/{id}/personal-link",        ".  .  .  .  .  .  .  Y  ."),
+    ("get",    "/api/v1/enrollments/{id}/progress",             ".  .  .  .  .  .  .  Y  ."),
     // Last: signing out ends every session of the account.
     ("post",   "/api/v1/auth/logout",                           "Y  Y  Y  Y  Y  Y  .  .  ."),
 ];
@@ -151,6 +172,11 @@ struct World {
     spare_camps: HashMap<Who, i64>,
     /// Resolved by `POST /admin/alerts/{id}/resolve`: one per caller.
     alerts: HashMap<Who, i64>,
+    /// Published by `POST /admin/camps/{id}/publish-planet`: one unpublished camp per caller.
+    unpublished_camps: HashMap<Who, i64>,
+    /// A planet account that posted in camp A (the manual match's choice).
+    planet_user_a: i64,
+    planet: PlanetSettingsUpdate,
     settings: WechatPaySettingsUpdate,
     /// What none but the allowed may see: camp A's name, member A's 星球ID and nickname.
     secrets: Vec<String>,
@@ -171,6 +197,9 @@ impl World {
             }
             (_, "/api/v1/users/{id}" | "/api/v1/users/{id}/reset-password") => {
                 template.replace("{id}", &self.users[&who].to_string())
+            }
+            (_, "/api/v1/admin/camps/{id}/publish-planet") => {
+                template.replace("{id}", &self.unpublished_camps[&who].to_string())
             }
             (_, "/api/v1/admin/alerts/{id}/resolve") => {
                 template.replace("{id}", &self.alerts[&who].to_string())
@@ -217,6 +246,29 @@ impl World {
                 json(&self.camp_a_request)
             }
             ("put", "/api/v1/admin/settings/wechat-pay") => json(&self.settings),
+            ("put", "/api/v1/admin/settings/zsxq") => json(&self.planet),
+            ("put", "/api/v1/admin/enrollments/{id}/match") => json(&ManualMatchRequest {
+                user_id: self.planet_user_a,
+            }),
+            ("post", "/api/v1/admin/sandbox/zsxq/checkins") => json(&serde_json::json!({
+                "checkin_id": self.camp_a.planet_project_id,
+                "user_id": "310000000009",
+                "name": format!("沙箱{tag}"),
+                "dates": [shared::dates::business_date(Utc::now())],
+            })),
+            ("post", "/api/v1/admin/sandbox/zsxq/generate") => json(&serde_json::json!({
+                "camp_id": self.camp_a.id,
+            })),
+            ("post", "/api/v1/admin/camps/{id}/checkins/import") => {
+                let csv = format!(
+                    "星球ID,星球昵称,打卡时间\n310000000008,导入{tag},{} 08:30\n",
+                    shared::dates::business_date(Utc::now()) - chrono::Days::new(1)
+                );
+                let body = format!(
+                    "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n{csv}\r\n--B--\r\n"
+                );
+                Some((body.into_bytes(), "multipart/form-data; boundary=B"))
+            }
             ("post", "/api/v1/uploads") => Some((png_bytes(), "image/png")),
             ("post", "/api/v1/admin/enrollments/{id}/joined") => {
                 json(&MarkJoinedRequest { joined: true })
@@ -326,6 +378,7 @@ async fn every_operation_follows_the_permission_matrix() {
     let mut users = HashMap::new();
     let mut spare_camps = HashMap::new();
     let mut alerts = HashMap::new();
+    let mut unpublished_camps = HashMap::new();
     let mut spare_request = camp_a_request.clone();
     spare_request.name = "备用营".into();
     for who in COLUMNS {
@@ -351,7 +404,36 @@ async fn every_operation_follows_the_permission_matrix() {
         .await
         .unwrap();
         alerts.insert(who, alert.id);
+        let mut unpublished = spare_request.clone();
+        unpublished.planet_project_id = String::new();
+        let camp: CampDto = super_admin
+            .post_json("/api/v1/admin/camps", &unpublished)
+            .await
+            .unwrap();
+        unpublished_camps.insert(who, camp.id);
     }
+    let planet_user_a = 310_000_000_007;
+    server::checkins::records::store(
+        &app.db,
+        camp_a.id,
+        server::checkins::records::Source::Import,
+        &[server::checkins::records::IncomingCheckin {
+            topic_id: None,
+            user_id: planet_user_a,
+            name: "甲的星球号".into(),
+            alias: None,
+            created_at: Utc::now(),
+            text_len: 10,
+            images_count: 0,
+            excerpt: "打卡".into(),
+        }],
+    )
+    .await
+    .unwrap();
+    let planet_view: PlanetSettingsView = super_admin
+        .get("/api/v1/admin/settings/zsxq")
+        .await
+        .unwrap();
     let view: WechatPaySettingsView = super_admin
         .get("/api/v1/admin/settings/wechat-pay")
         .await
@@ -366,6 +448,14 @@ async fn every_operation_follows_the_permission_matrix() {
         users,
         spare_camps,
         alerts,
+        unpublished_camps,
+        planet_user_a,
+        planet: PlanetSettingsUpdate {
+            base_url: planet_view.base_url,
+            group_id: planet_view.group_id,
+            access_token: String::new(),
+            spacing_ms: planet_view.spacing_ms,
+        },
         settings: update_from(&view),
     };
 

@@ -65,6 +65,22 @@ async fn failing_integrations_log_no_secret() {
     let private_key =
         server::secrets::open_string(secrets, &stored.merchant_private_key_sealed).unwrap();
     let key_body = private_key.lines().nth(1).unwrap().to_owned();
+    // The Knowledge Planet cookie, with Knowledge Planet unreachable too.
+    let zsxq_token = format!("ZsxqToken{}", uuid::Uuid::new_v4().simple());
+    let (mut zsxq, _) = server::settings::load::<server::settings::zsxq::StoredZsxq>(
+        &app.db,
+        server::settings::zsxq::KEY,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    zsxq.access_token_sealed = server::secrets::seal(secrets, zsxq_token.as_bytes()).unwrap();
+    zsxq.base_url = "http://127.0.0.1:9".into();
+    zsxq.spacing_ms = 0;
+    zsxq.backoff_ms = 0;
+    server::settings::save(&app.db, server::settings::zsxq::KEY, &zsxq, None)
+        .await
+        .unwrap();
 
     // The OAuth round trip: the code exchange (AppSecret in its URL) fails.
     let member = app.anonymous();
@@ -101,16 +117,32 @@ async fn failing_integrations_log_no_secret() {
     let _ = admin
         .post::<serde_json::Value>("/api/v1/admin/payments/poll")
         .await;
+    let _ = admin
+        .post::<serde_json::Value>("/api/v1/admin/settings/zsxq/test")
+        .await;
+    let _ = admin
+        .post::<serde_json::Value>(&format!("/api/v1/admin/camps/{}/sync", camp.id))
+        .await;
+    app.eventually("the failed sync to be logged", || {
+        let log = log.clone();
+        async move { String::from_utf8_lossy(&log.lock().unwrap()).contains("sync_camp") }
+    })
+    .await;
 
     let text = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
     assert!(
         text.contains("WeChat OAuth code exchange failed"),
         "the failures were logged (so the check below means something)"
     );
+    assert!(
+        text.contains("Knowledge Planet call failed"),
+        "the Knowledge Planet failures were logged"
+    );
     for (name, secret) in [
         ("AppSecret", app_secret.as_str()),
         ("APIv3 key", api_v3_key.as_str()),
         ("merchant private key", key_body.as_str()),
+        ("zsxq_access_token", zsxq_token.as_str()),
     ] {
         assert!(!text.contains(secret), "the {name} is in the logs");
     }
