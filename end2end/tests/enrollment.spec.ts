@@ -78,6 +78,9 @@ test("a member signs up, pays in the sandbox cashier and gets the group QR; a se
   await shot(page, "h5-group-qr");
   await page.getByRole("link", { name: "查看我的打卡进度" }).click();
   await expect(page.getByText("打卡数据每天01:00后更新")).toBeVisible();
+  await expect(page.getByText("已打卡 0 天")).toBeVisible();
+  await expect(page.getByText("要求 5 天")).toBeVisible();
+  await expect(page.getByText("还需打卡5天")).toBeVisible();
   await shot(page, "h5-progress");
 
   // Second visit from the same phone: no second payment, the QR again.

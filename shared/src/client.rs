@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::*;
+use crate::checkin_api::MemberProgress;
 use crate::error::{ApiError, ErrorCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +270,12 @@ impl ApiClient {
 
     pub async fn my_enrollment(&self, id: i64) -> Result<MyEnrollment, ApiError> {
         self.get(format!("/api/v1/enrollments/{id}")).await
+    }
+
+    /// The member's own check-in progress (PRD §4.1.4); only the paying browser.
+    pub async fn my_progress(&self, enrollment_id: i64) -> Result<MemberProgress, ApiError> {
+        self.get(format!("/api/v1/enrollments/{enrollment_id}/progress"))
+            .await
     }
 
     // ---- staff: enrollments ----

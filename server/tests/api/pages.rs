@@ -88,3 +88,44 @@ async fn unknown_pages_are_404() {
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+/// PRD §4.1.4: the member's progress is on the first HTML for the browser that
+/// paid, and for nobody else.
+#[tokio::test]
+async fn the_progress_page_is_rendered_on_the_server_for_the_paying_browser_only() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    let member = app.anonymous();
+    let (enrollment, out_trade_no) =
+        crate::payments::pending(&member, camp.id, &crate::payments::form("15555411859999")).await;
+    crate::payments::pay_in_cashier(&app, &out_trade_no).await;
+    app.eventually("the payment", || async {
+        crate::payments::order_status_in_db(&app, &out_trade_no).await == "paid"
+    })
+    .await;
+
+    let path = format!("/h5/enrollments/{enrollment}/progress");
+    let html = member
+        .raw(Method::GET, &path, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&camp.name), "camp card");
+    assert!(html.contains("已打卡 0 天"), "days checked in");
+    assert!(html.contains("要求 7 天"), "the requirement");
+    assert!(html.contains("还需打卡7天"), "what is still needed");
+    assert!(html.contains("打卡数据每天01:00后更新"));
+
+    let stranger = app
+        .anonymous()
+        .raw(Method::GET, &path, None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !stranger.contains("已打卡"),
+        "no progress for another browser"
+    );
+}
