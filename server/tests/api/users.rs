@@ -118,7 +118,7 @@ async fn the_last_super_admin_stays() {
         .delete(&format!("/api/v1/users/{}", me.id))
         .await
         .unwrap_err();
-    assert_eq!(err.error.code, ErrorCode::Conflict);
+    assert_eq!(err.error.code, ErrorCode::CannotDeleteSelf);
     let err = admin
         .put_json::<UserDto>(
             &format!("/api/v1/users/{}", me.id),
