@@ -192,6 +192,15 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// Whether an error's cause is database contention (see `From<DbErr>`).
+fn is_contention(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<DbErr>())
+        .any(|db| {
+            is_sqlite_busy(db) || matches!(db, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+        })
+}
+
 /// SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_BUSY_RECOVERY (261), SQLITE_BUSY_SNAPSHOT (517),
 /// as sqlx prints them (`(code: N) database is locked`).
 fn is_sqlite_busy(err: &DbErr) -> bool {
@@ -234,6 +243,13 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let body = match self {
             Self::Api(body) => body,
+            // A database error that reached here through `anyhow` (services that
+            // return `anyhow::Result`, e.g. the settings store) is classified like
+            // one converted directly: contention is busy, not a crash.
+            Self::Internal(err) if is_contention(&err) => {
+                tracing::warn!(error = %err, "database contended; answering busy");
+                ApiError::new(ErrorCode::Busy)
+            }
             Self::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
                 ApiError::new(ErrorCode::Internal)
@@ -262,6 +278,17 @@ mod tests {
             }
             AppError::Internal(e) => panic!("expected an API error, got {e:#}"),
         }
+    }
+
+    #[test]
+    fn contention_wrapped_in_anyhow_is_busy_not_internal() {
+        let wrapped = anyhow::Error::new(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+            .context("saving the settings");
+        let response = AppError::Internal(wrapped).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let other = AppError::Internal(anyhow::anyhow!("disk full")).into_response();
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -92,7 +92,8 @@ fn sandbox_only(state: &AppState) -> AppResult<()> {
 /// Sandbox only (404 otherwise): adds check-in posts for one member on the
 /// chosen dates to the Knowledge Planet simulator (admins).
 #[utoipa::path(post, path = "/api/v1/admin/sandbox/zsxq/checkins", request_body = SandboxCheckinsRequest, tag = "sandbox",
-    responses((status = 200, body = SandboxCheckinsCreated), (status = 422, body = shared::error::ApiError)))]
+    responses((status = 200, body = SandboxCheckinsCreated), (status = 404, body = shared::error::ApiError),
+        (status = 422, body = shared::error::ApiError)))]
 pub async fn sandbox_add_checkins(
     State(state): State<AppState>,
     staff: Staff,
@@ -108,7 +109,8 @@ pub async fn sandbox_add_checkins(
 /// the camp's paid members in the Knowledge Planet simulator (admins). The
 /// camp needs its 知识星球项目ID.
 #[utoipa::path(post, path = "/api/v1/admin/sandbox/zsxq/generate", request_body = SandboxGenerateRequest, tag = "sandbox",
-    responses((status = 200, body = SandboxCheckinsCreated), (status = 409, body = shared::error::ApiError)))]
+    responses((status = 200, body = SandboxCheckinsCreated), (status = 404, body = shared::error::ApiError),
+        (status = 409, body = shared::error::ApiError)))]
 pub async fn sandbox_generate(
     State(state): State<AppState>,
     staff: Staff,
