@@ -38,6 +38,7 @@ pub async fn update(
     update: &PlanetSettingsUpdate,
 ) -> AppResult<PlanetSettingsView> {
     let txn = db.begin().await?;
+    crate::settings::lock_for_update(&txn, KEY).await?;
     let mut stored = load(&txn).await?;
     let mut errors = FieldErrors::new();
     let group_id = update.group_id.trim();

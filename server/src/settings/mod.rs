@@ -7,7 +7,7 @@ pub mod zsxq;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -21,6 +21,23 @@ pub async fn load<T: DeserializeOwned>(
         return Ok(None);
     };
     Ok(Some((serde_json::from_str(&row.value)?, row.updated_at)))
+}
+
+/// Takes the write lock for the rest of the transaction before it reads the
+/// document it will rewrite: on SQLite a transaction that reads and then writes
+/// fails at once ("database is locked") when another writer — a background job,
+/// another request — holds the lock, while one that writes first waits its turn
+/// (busy timeout); on PostgreSQL it locks the row, so two saves take turns.
+pub async fn lock_for_update(db: &impl ConnectionTrait, key: &str) -> anyhow::Result<()> {
+    settings::Entity::update_many()
+        .col_expr(
+            settings::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::col(settings::Column::UpdatedAt),
+        )
+        .filter(settings::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn save<T: Serialize>(
