@@ -11,17 +11,22 @@ use shared::rules::requirement_label;
 
 use crate::components::NavBar;
 
-fn use_enrollment() -> Resource<Result<MyEnrollment, shared::error::ApiError>> {
-    let client = expect_context::<ApiClient>();
+/// The enrollment id of the route (`/h5/enrollments/:id…`); 0 when malformed,
+/// which the server answers with 404.
+fn use_enrollment_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
     let params = use_params_map();
-    let id = move || {
+    move || {
         params
             .read()
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or_default()
-    };
-    Resource::new(id, move |id| {
+    }
+}
+
+fn use_enrollment() -> Resource<Result<MyEnrollment, shared::error::ApiError>> {
+    let client = expect_context::<ApiClient>();
+    Resource::new(use_enrollment_id(), move |id| {
         let client = client.clone();
         async move { client.my_enrollment(id).await }
     })
@@ -71,15 +76,7 @@ pub fn EnrollmentPage() -> impl IntoView {
 #[component]
 pub fn ProgressPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
-    let progress = Resource::new(id, move |id| {
+    let progress = Resource::new(use_enrollment_id(), move |id| {
         let client = client.clone();
         async move { client.my_progress(id).await }
     });
