@@ -11,7 +11,7 @@ use shared::checkin_api::{CheckinDay, MemberProgress, RefundStatus};
 use shared::dates::business_date;
 
 use crate::camps;
-use crate::entity::{checkin_records, enrollments};
+use crate::entity::{checkin_records, enrollments, sync_runs};
 use crate::error::{AppError, AppResult};
 use crate::payments::access::enrollment_for_member;
 
@@ -81,16 +81,29 @@ pub async fn my_progress(
     })
 }
 
-/// When posts were last brought in from Knowledge Planet for the camp: the
-/// newest synced record's arrival.
+/// When the camp's check-ins were last brought up to date (PRD §4.1.4 "数据每天
+/// 01:00后更新"): the end of its latest successful sync run, or the latest
+/// import if that came later. A failed or running sync does not count.
 async fn last_sync_at(db: &impl ConnectionTrait, camp_id: i64) -> AppResult<Option<DateTime<Utc>>> {
-    Ok(checkin_records::Entity::find()
+    let synced = sync_runs::Entity::find()
+        .select_only()
+        .column(sync_runs::Column::FinishedAt)
+        .filter(sync_runs::Column::CampId.eq(camp_id))
+        .filter(sync_runs::Column::Status.eq(sync_runs::SUCCEEDED))
+        .filter(sync_runs::Column::FinishedAt.is_not_null())
+        .order_by_desc(sync_runs::Column::FinishedAt)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten();
+    let imported = checkin_records::Entity::find()
         .select_only()
         .column(checkin_records::Column::InsertedAt)
         .filter(checkin_records::Column::CampId.eq(camp_id))
-        .filter(checkin_records::Column::Source.eq("sync"))
+        .filter(checkin_records::Column::Source.eq("import"))
         .order_by_desc(checkin_records::Column::InsertedAt)
         .into_tuple::<DateTime<Utc>>()
         .one(db)
-        .await?)
+        .await?;
+    Ok(synced.max(imported))
 }

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use server::checkins::records::{self, IncomingCheckin, RankingRow, Source};
-use server::entity::{audit_logs, camps, checkin_records, enrollments};
+use server::entity::{audit_logs, camps, checkin_records, enrollments, sync_runs};
 use shared::api::{CampDto, EnrollmentDetail, EnrollmentRow, Page};
 use shared::checkin_api::{
     CampCheckinStats, CheckinRecordDto, ImportOutcome, ManualMatchRequest, MemberProgress,
@@ -538,7 +538,8 @@ async fn days_are_counted_at_the_beijing_day_and_camp_boundaries() {
         vec![day(0), day(1), day(3), last]
     );
     assert_eq!(progress.days[1].times.len(), 2);
-    assert!(progress.last_sync_at.is_some());
+    // Stored without a sync run: no successful sync to date the data by.
+    assert_eq!(progress.last_sync_at, None);
     assert_eq!(progress.refund_status, None);
 
     let stats: CampCheckinStats = s
@@ -760,4 +761,131 @@ async fn coaches_see_only_their_camps_and_members_only_their_own_progress() {
     );
     let mine: MemberProgress = s.member.get(&path).await.unwrap();
     assert_eq!(mine.enrollment_id, s.enrollment_id);
+}
+
+/// PRD §4.1.4 "数据每天01:00后更新" with the time of the last successful sync:
+/// a later failed or running run does not move it; a later import does.
+#[tokio::test]
+async fn the_progress_page_dates_its_data_by_the_last_successful_sync() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn().await;
+    let s = scene(&app, "346884121553").await;
+    let progress = |s: &Scene| {
+        let (member, id) = (s.member.clone(), s.enrollment_id);
+        async move {
+            member
+                .get::<MemberProgress>(&format!("/api/v1/enrollments/{id}/progress"))
+                .await
+                .unwrap()
+                .last_sync_at
+        }
+    };
+    assert_eq!(progress(&s).await, None);
+
+    let at = |minutes: i64| Utc::now() - chrono::Duration::minutes(minutes);
+    let run = |status: &str, finished: Option<DateTime<Utc>>| sync_runs::ActiveModel {
+        camp_id: Set(s.camp.id),
+        trigger: Set("schedule".into()),
+        kind: Set("incremental".into()),
+        started_at: Set(at(90)),
+        finished_at: Set(finished),
+        status: Set(status.into()),
+        pages: Set(1),
+        requests: Set(1),
+        new_records: Set(0),
+        error: Set(String::new()),
+        newest_create_time: Set(None),
+        ..Default::default()
+    };
+    let succeeded = at(60);
+    run(sync_runs::SUCCEEDED, Some(succeeded))
+        .insert(&app.db)
+        .await
+        .unwrap();
+    run(sync_runs::FAILED, Some(at(30)))
+        .insert(&app.db)
+        .await
+        .unwrap();
+    run(sync_runs::RUNNING, None).insert(&app.db).await.unwrap();
+    let shown = progress(&s).await.unwrap();
+    assert!(
+        (shown - succeeded).num_milliseconds().abs() < 1000,
+        "{shown} vs {succeeded}"
+    );
+
+    let csv = format!(
+        "星球ID,星球昵称,打卡时间\n{MEMBER_ID},小王,{} 08:00\n",
+        day(0)
+    );
+    let (status, body) = import(&s.admin, s.camp.id, &csv).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(progress(&s).await.unwrap() > succeeded);
+}
+
+/// PRD §4.2.3: the admin's check-in pages render their data in the first HTML
+/// (records, the statistics with the calendar, the member's match panel), and a
+/// coach of another camp sees none of it.
+#[tokio::test]
+async fn the_admin_check_in_pages_render_real_data_for_staff_of_the_camp_only() {
+    let app = TestApp::spawn().await;
+    let s = scene(&app, "346884121553").await;
+    let posts = [
+        post(
+            Some(31),
+            MEMBER_ID,
+            "页面上的小王",
+            beijing(day(0), 7, 0, 0),
+        ),
+        post(
+            Some(32),
+            MEMBER_ID,
+            "页面上的小王",
+            beijing(day(1), 7, 0, 0),
+        ),
+    ];
+    sync_posts(&app, s.camp.id, &posts).await;
+    app.eventually("the count after the sync", || async {
+        enrollment(&app, s.enrollment_id).await.checkin_days == 2
+    })
+    .await;
+    let html = |client: Client, path: String| async move {
+        client
+            .raw(Method::GET, &path, None)
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
+
+    let records = html(s.admin.clone(), "/admin/checkins".into()).await;
+    assert!(records.contains("打卡记录"), "the tab strip");
+    assert!(records.contains("页面上的小王"), "the poster's name");
+    assert!(records.contains(&MEMBER_ID.to_string()));
+    let stats = html(
+        s.admin.clone(),
+        format!("/admin/checkins/stats?camp_id={}", s.camp.id),
+    )
+    .await;
+    assert!(stats.contains("总人数") && stats.contains("平均打卡率"));
+    assert!(stats.contains("满足退款条件人数"));
+    assert_eq!(stats.matches("✅").count(), 2, "one per counted day");
+    let detail = html(
+        s.admin.clone(),
+        format!("/admin/members/{}", s.enrollment_id),
+    )
+    .await;
+    assert!(detail.contains("匹配信息"));
+    assert!(detail.contains(r#"data-match-status="matched""#));
+    assert!(detail.contains("2天"), "the counted days");
+
+    let coach_records = html(s.coach.clone(), "/admin/checkins".into()).await;
+    assert!(
+        coach_records.contains("页面上的小王"),
+        "the camp's own coach"
+    );
+    let admin = app.admin().await;
+    let (_, other_coach) = app.staff(&admin, "coach_other", Role::Coach).await;
+    let other = html(other_coach, "/admin/checkins".into()).await;
+    assert!(other.contains("打卡记录"));
+    assert!(!other.contains("页面上的小王"), "another camp's coach");
 }
