@@ -9,7 +9,7 @@ use shared::client::ApiClient;
 use shared::dates::{format_beijing, format_month_day};
 use shared::rules::requirement_label;
 
-use crate::components::NavBar;
+use crate::components::{NavBar, PullRefresh};
 
 /// The enrollment id of the route (`/h5/enrollments/:id…`); 0 when malformed,
 /// which the server answers with 404.
@@ -82,14 +82,16 @@ pub fn ProgressPage() -> impl IntoView {
     });
     view! {
         <NavBar title="我的打卡进度" back="/h5" />
-        <Suspense fallback=|| view! { <p class="h5-hint">"加载中…"</p> }>
-            {move || Suspend::new(async move {
-                match progress.await {
-                    Ok(mine) => view! { <ProgressBody mine /> }.into_any(),
-                    Err(e) => view! { <p class="h5-error">{e.message}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <PullRefresh on_refresh=move |_| progress.refetch()>
+            <Transition fallback=|| view! { <p class="h5-hint">"加载中…"</p> }>
+                {move || Suspend::new(async move {
+                    match progress.await {
+                        Ok(mine) => view! { <ProgressBody mine /> }.into_any(),
+                        Err(e) => view! { <p class="h5-error">{e.message}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </PullRefresh>
     }
 }
 
