@@ -121,3 +121,65 @@ pub fn use_id_param() -> impl Fn() -> i64 + Clone + Send + Sync + 'static {
             .unwrap_or_default()
     }
 }
+
+/// The camps staff may filter by (their own for coaches and volunteers; the
+/// server decides), newest first: `(id, name)`.
+pub type CampOptions = Resource<Vec<(i64, String)>>;
+
+/// Loads [`CampOptions`] once for a page.
+pub fn use_camp_options() -> CampOptions {
+    let client = expect_context::<shared::client::ApiClient>();
+    Resource::new(
+        || (),
+        move |_| {
+            let client = client.clone();
+            async move {
+                let all = shared::api::CampListQuery {
+                    page_size: Some(100),
+                    ..Default::default()
+                };
+                client
+                    .admin_camps(&all)
+                    .await
+                    .map(|p| p.items.into_iter().map(|c| (c.id, c.name)).collect())
+                    .unwrap_or_default()
+            }
+        },
+    )
+}
+
+/// A camp filter. With `all_label` it offers "all camps" (`None`); without,
+/// `None` stands for the first camp in the list.
+#[component]
+pub fn CampSelect(
+    camps: CampOptions,
+    camp: RwSignal<Option<i64>>,
+    #[prop(optional)] all_label: Option<&'static str>,
+    #[prop(into, optional)] on_change: Option<Callback<()>>,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = camps.await;
+                view! {
+                    <select
+                        class="el-select"
+                        aria-label="训练营"
+                        on:change=move |ev| {
+                            camp.set(event_target_value(&ev).parse().ok());
+                            if let Some(on_change) = on_change {
+                                on_change.run(());
+                            }
+                        }
+                    >
+                        {all_label.map(|label| view! { <option value="">{label}</option> })}
+                        {list.into_iter().map(|(id, name)| {
+                            let selected = camp.get_untracked() == Some(id);
+                            view! { <option value=id.to_string() selected=selected>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -15,7 +15,7 @@ struct MenuItem {
     area: Area,
 }
 
-const MENU: [MenuItem; 5] = [
+const MENU: [MenuItem; 6] = [
     MenuItem {
         href: "/admin/camps",
         label: "训练营管理",
@@ -27,6 +27,12 @@ const MENU: [MenuItem; 5] = [
         label: "会员管理",
         icon: "◎",
         area: Area::Members,
+    },
+    MenuItem {
+        href: "/admin/checkins",
+        label: "打卡管理",
+        icon: "✓",
+        area: Area::Checkins,
     },
     MenuItem {
         href: "/admin/users",
@@ -91,6 +97,15 @@ fn crumbs(path: &str) -> Vec<(&'static str, Option<&'static str>)> {
         trail.push(("会员管理", Some("/admin/members")));
         if path.trim_end_matches('/') != "/admin/members" {
             trail.push(("会员详情", None));
+        }
+    } else if path.starts_with("/admin/checkins") {
+        trail.push(("打卡管理", Some("/admin/checkins")));
+        if path.ends_with("/stats") {
+            trail.push(("进度统计", None));
+        } else if path.ends_with("/sync-runs") {
+            trail.push(("同步记录", None));
+        } else {
+            trail.push(("打卡记录", None));
         }
     } else if path.starts_with("/admin/users") {
         trail.push(("系统管理", None));

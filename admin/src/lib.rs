@@ -12,6 +12,7 @@ pub use pages::audit::AuditLogPage;
 pub use pages::camp_detail::CampDetailPage;
 pub use pages::camp_form::{CampCreatePage, CampEditPage};
 pub use pages::camps::CampListPage;
+pub use pages::checkins::{CheckinStatsPage, CheckinsPage, SyncRunsPage};
 pub use pages::login::LoginPage;
 pub use pages::members::{MemberDetailPage, MembersPage};
 pub use pages::system::SystemPage;

@@ -67,6 +67,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("camps/:id/edit") view=admin::CampEditPage />
                     <Route path=path!("members") view=admin::MembersPage />
                     <Route path=path!("members/:id") view=admin::MemberDetailPage />
+                    <Route path=path!("checkins") view=admin::CheckinsPage />
+                    <Route path=path!("checkins/stats") view=admin::CheckinStatsPage />
+                    <Route path=path!("checkins/sync-runs") view=admin::SyncRunsPage />
                     <Route path=path!("users") view=admin::UsersPage />
                     <Route path=path!("audit-logs") view=admin::AuditLogPage />
                     <Route path=path!("system") view=admin::SystemPage />

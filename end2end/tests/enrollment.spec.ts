@@ -180,8 +180,13 @@ test("staff see the paid member, mark them as joined, and read the WeChat Pay se
 
   await page.locator(".admin-sidebar").getByRole("link", { name: "系统设置" }).click();
   await expect(page.getByRole("heading", { name: "微信支付配置" })).toBeVisible();
-  await page.getByRole("button", { name: "测试连接" }).click();
+  const wechatPay = page.locator("form", { has: page.getByRole("heading", { name: "微信支付配置" }) });
+  await wechatPay.getByRole("button", { name: "测试连接" }).click();
   await expect(page.getByRole("alert")).toContainText("连接正常");
+  const planet = page.getByTestId("planet-settings");
+  await expect(planet.getByRole("heading", { name: "知识星球配置" })).toBeVisible();
+  await planet.getByRole("button", { name: "测试连接" }).click();
+  await expect(planet.getByTestId("planet-test")).toContainText("连接正常");
   await shot(page, "admin-system");
   noErrors();
 });

@@ -38,3 +38,19 @@ export function beijingDate(days: number) {
   const d = new Date(Date.now() + 8 * 3600_000 + days * 86400_000);
   return d.toISOString().slice(0, 10);
 }
+
+/** Signs up for a camp on the H5 and pays in the sandbox cashier; ends on the member's enrollment page. */
+export async function signUpAndPay(page: Page, campId: number, member: { nickname: string; planetId: string; wechat: string }) {
+  await page.goto(`/h5/camps/${campId}`);
+  // Retry until hydrated: only the app answers the button.
+  await expect(async () => {
+    await page.locator('input[name="planet_nickname"]').fill(member.nickname);
+    await page.locator('input[name="planet_id"]').fill(member.planetId);
+    await page.locator('input[name="wechat_nickname"]').fill(member.wechat);
+    await page.getByRole("button", { name: "支付押金" }).click();
+    await expect(page).toHaveURL(/\/h5\/orders\//, { timeout: 3_000 });
+  }).toPass();
+  await page.getByRole("link", { name: "打开支付页面" }).click();
+  await page.getByRole("button", { name: "确认支付" }).click();
+  await expect(page).toHaveURL(/\/h5\/enrollments\/\d+$/, { timeout: 20_000 });
+}

@@ -11,8 +11,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::*;
-use crate::checkin_api::MemberProgress;
+use crate::checkin_api::{
+    CampCheckinStats, CheckinQuery, CheckinRecordDto, ImportOutcome, ManualMatchRequest,
+    MemberProgress, PlanetAccountDto,
+};
 use crate::error::{ApiError, ErrorCode};
+use crate::planet::{
+    PlanetConnectionTest, PlanetPublished, PlanetSettingsUpdate, PlanetSettingsView,
+    SandboxCheckinsCreated, SandboxCheckinsRequest, SandboxGenerateRequest, SyncRunDto,
+    SyncRunQuery, SyncStarted,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -311,6 +319,145 @@ impl ApiClient {
             .await
     }
 
+    // ---- staff: check-ins and Knowledge Planet (PRD §4.2.3, §7, §13.1) ----
+
+    /// 打卡记录, newest first.
+    pub async fn checkins(&self, query: &CheckinQuery) -> Result<Page<CheckinRecordDto>, ApiError> {
+        self.get(format!("/api/v1/admin/checkins?{}", to_query(query)))
+            .await
+    }
+
+    /// The link that downloads the same check-in records as an Excel file.
+    pub fn checkins_export_url(query: &CheckinQuery) -> String {
+        format!("/api/v1/admin/checkins/export.xlsx?{}", to_query(query))
+    }
+
+    /// 进度统计 of one camp: the cards and the per-member calendar.
+    pub async fn checkin_stats(&self, camp_id: i64) -> Result<CampCheckinStats, ApiError> {
+        self.get(format!("/api/v1/admin/camps/{camp_id}/checkin-stats"))
+            .await
+    }
+
+    pub fn checkin_stats_export_url(camp_id: i64) -> String {
+        format!("/api/v1/admin/camps/{camp_id}/checkin-stats/export.xlsx")
+    }
+
+    /// The planet accounts seen in a camp, for "手动匹配".
+    pub async fn planet_accounts(&self, camp_id: i64) -> Result<Vec<PlanetAccountDto>, ApiError> {
+        self.get(format!("/api/v1/admin/camps/{camp_id}/planet-accounts"))
+            .await
+    }
+
+    /// Staff's match of an enrollment to a planet account (audited).
+    pub async fn set_match(
+        &self,
+        enrollment_id: i64,
+        user_id: i64,
+    ) -> Result<EnrollmentDetail, ApiError> {
+        self.send_json(
+            Method::Put,
+            format!("/api/v1/admin/enrollments/{enrollment_id}/match"),
+            &ManualMatchRequest { user_id },
+        )
+        .await
+    }
+
+    /// Undoes a manual match: automatic matching decides again.
+    pub async fn clear_match(&self, enrollment_id: i64) -> Result<EnrollmentDetail, ApiError> {
+        self.send_empty(
+            Method::Delete,
+            format!("/api/v1/admin/enrollments/{enrollment_id}/match"),
+        )
+        .await
+    }
+
+    /// Imports a CSV or .xlsx of check-ins (all rows or none).
+    pub async fn import_checkins(
+        &self,
+        camp_id: i64,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<ImportOutcome, ApiError> {
+        let (content_type, body) = multipart_file("file", file_name, &bytes);
+        self.call(RawRequest {
+            method: Method::Post,
+            path: format!("/api/v1/admin/camps/{camp_id}/checkins/import"),
+            content_type: Some(content_type),
+            body,
+        })
+        .await
+    }
+
+    pub fn import_template_url(camp_id: i64) -> String {
+        format!("/api/v1/admin/camps/{camp_id}/checkins/import-template")
+    }
+
+    /// "立即同步": `kind` is `incremental` (default), `full` or `ranking`.
+    pub async fn sync_camp(&self, camp_id: i64, kind: &str) -> Result<SyncStarted, ApiError> {
+        self.send_empty(
+            Method::Post,
+            format!("/api/v1/admin/camps/{camp_id}/sync?kind={kind}"),
+        )
+        .await
+    }
+
+    pub async fn sync_runs(&self, query: &SyncRunQuery) -> Result<Vec<SyncRunDto>, ApiError> {
+        self.get(format!("/api/v1/admin/sync-runs?{}", to_query(query)))
+            .await
+    }
+
+    /// "保存并发布知识星球": creates the camp's check-in project.
+    pub async fn publish_planet(&self, camp_id: i64) -> Result<PlanetPublished, ApiError> {
+        self.send_empty(
+            Method::Post,
+            format!("/api/v1/admin/camps/{camp_id}/publish-planet"),
+        )
+        .await
+    }
+
+    pub async fn planet_settings(&self) -> Result<PlanetSettingsView, ApiError> {
+        self.get("/api/v1/admin/settings/zsxq".into()).await
+    }
+
+    pub async fn update_planet_settings(
+        &self,
+        update: &PlanetSettingsUpdate,
+    ) -> Result<PlanetSettingsView, ApiError> {
+        self.send_json(Method::Put, "/api/v1/admin/settings/zsxq".into(), update)
+            .await
+    }
+
+    pub async fn test_planet(&self) -> Result<PlanetConnectionTest, ApiError> {
+        self.send_empty(Method::Post, "/api/v1/admin/settings/zsxq/test".into())
+            .await
+    }
+
+    /// Sandbox only: posts for one member on chosen dates in the simulator.
+    pub async fn sandbox_add_checkins(
+        &self,
+        request: &SandboxCheckinsRequest,
+    ) -> Result<SandboxCheckinsCreated, ApiError> {
+        self.send_json(
+            Method::Post,
+            "/api/v1/admin/sandbox/zsxq/checkins".into(),
+            request,
+        )
+        .await
+    }
+
+    /// Sandbox only: a realistic month of posts for a camp's paid members.
+    pub async fn sandbox_generate(
+        &self,
+        request: &SandboxGenerateRequest,
+    ) -> Result<SandboxCheckinsCreated, ApiError> {
+        self.send_json(
+            Method::Post,
+            "/api/v1/admin/sandbox/zsxq/generate".into(),
+            request,
+        )
+        .await
+    }
+
     // ---- staff: WeChat Pay settings ----
 
     pub async fn wechat_pay_settings(&self) -> Result<WechatPaySettingsView, ApiError> {
@@ -351,4 +498,55 @@ impl ApiClient {
 
 fn to_query(query: &impl Serialize) -> String {
     serde_urlencoded::to_string(query).unwrap_or_default()
+}
+
+/// A `multipart/form-data` body holding one file field: `(content type, body)`.
+/// The boundary is fixed text that cannot occur in a file name we write (quotes
+/// and line breaks are replaced) and is checked against the bytes.
+fn multipart_file(field: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let mut boundary = String::from("----camp-form-boundary-7d3f9a");
+    while bytes
+        .windows(boundary.len())
+        .any(|w| w == boundary.as_bytes())
+    {
+        boundary.push('x');
+    }
+    let safe_name: String = file_name
+        .chars()
+        .map(|c| {
+            if matches!(c, '"' | '\r' | '\n' | '\\') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{safe_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::multipart_file;
+
+    #[test]
+    fn a_multipart_body_holds_the_file_between_boundaries_that_do_not_occur_in_it() {
+        let data = b"a----camp-form-boundary-7d3f9a b";
+        let (content_type, body) = multipart_file("file", "打卡\"x.csv", data);
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_default();
+        assert!(boundary.starts_with("----camp-form-boundary-7d3f9a"));
+        assert_ne!(boundary, "----camp-form-boundary-7d3f9a");
+        let text = String::from_utf8(body).unwrap_or_default();
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.contains("filename=\"打卡_x.csv\""));
+        assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));
+        assert_eq!(text.matches(boundary).count(), 2);
+    }
 }

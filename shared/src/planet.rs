@@ -68,6 +68,7 @@ pub struct PlanetPublished {
 pub struct SyncRunDto {
     pub id: i64,
     pub camp_id: i64,
+    pub camp_name: String,
     /// `schedule`, `manual` or `outbox`.
     pub trigger: String,
     /// `incremental`, `full` or `ranking`.

@@ -6,6 +6,7 @@ use shared::money::format_fen;
 use shared::roles::Area;
 use shared::rules::requirement_label;
 
+use super::camp_checkins::CampCheckins;
 use super::camps::{status_tag, use_admin_camp};
 use super::members::MemberList;
 
@@ -24,7 +25,7 @@ pub fn CampDetailPage() -> impl IntoView {
     }
 }
 
-/// 概览 and 报名列表; 打卡情况 and 退款情况 join when check-ins and refunds arrive.
+/// 概览, 报名列表 and 打卡情况; 退款情况 joins when refunds arrive.
 #[component]
 fn Tabs(camp: CampDto) -> impl IntoView {
     let tab = RwSignal::new("overview");
@@ -37,10 +38,14 @@ fn Tabs(camp: CampDto) -> impl IntoView {
         }
     };
     view! {
-        <div class="el-tabs" role="tablist">{button("overview", "概览")} {button("enrollments", "报名列表")}</div>
-        <Show when=move || tab.get() == "overview" fallback=move || view! { <MemberList fixed_camp=Some(camp_id) /> }>
-            <Overview camp=camp.clone() />
-        </Show>
+        <div class="el-tabs" role="tablist">
+            {button("overview", "概览")} {button("enrollments", "报名列表")} {button("checkins", "打卡情况")}
+        </div>
+        {move || match tab.get() {
+            "enrollments" => view! { <MemberList fixed_camp=Some(camp_id) /> }.into_any(),
+            "checkins" => view! { <CampCheckins camp=camp.clone() /> }.into_any(),
+            _ => view! { <Overview camp=camp.clone() /> }.into_any(),
+        }}
     }
 }
 

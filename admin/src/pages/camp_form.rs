@@ -256,18 +256,35 @@ fn CampForm(existing: Option<CampDto>) -> impl IntoView {
         },
     );
 
-    let save = Action::new(move |request: &CampRequest| {
+    // "保存并发布知识星球" (PRD §4.2.1.2): save, then create the camp's check-in
+    // project; a failed publish leaves the saved camp and says why.
+    let publish = RwSignal::new(false);
+    let save = Action::new(move |(request, publish): &(CampRequest, bool)| {
         let client = client.clone();
-        let request = request.clone();
+        let (request, publish) = (request.clone(), *publish);
         async move {
-            match editing_id {
-                Some(id) => client.update_camp(id, &request).await,
-                None => client.create_camp(&request).await,
-            }
+            let camp = match editing_id {
+                Some(id) => client.update_camp(id, &request).await?,
+                None => client.create_camp(&request).await?,
+            };
+            let published = if publish {
+                client.publish_planet(camp.id).await.err()
+            } else {
+                None
+            };
+            Ok::<_, ApiError>((camp, published))
         }
     });
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(camp)) => navigate(&format!("/admin/camps/{}", camp.id), Default::default()),
+        Some(Ok((camp, publish_error))) => {
+            if let Some(e) = publish_error {
+                let _ = window().alert_with_message(&format!(
+                    "训练营已保存，但发布到知识星球失败：{}",
+                    e.message
+                ));
+            }
+            navigate(&format!("/admin/camps/{}", camp.id), Default::default())
+        }
         Some(Err(e)) => {
             message.error(e.message.clone());
             error.set(Some(e));
@@ -307,7 +324,7 @@ fn CampForm(existing: Option<CampDto>) -> impl IntoView {
             return;
         }
         error.set(None);
-        save.dispatch(request);
+        save.dispatch((request, publish.get_untracked()));
     };
 
     let label = |text: &'static str, required: bool| {
@@ -383,8 +400,8 @@ fn CampForm(existing: Option<CampDto>) -> impl IntoView {
                 })}
             </Suspense>
             <div class="el-form-item">
-                {label("知识星球项目ID", true)}
-                <input class="el-input" name="planet_project_id" placeholder="关联的知识星球打卡项目ID" bind:value=planet />
+                {label("知识星球项目ID", false)}
+                <input class="el-input" name="planet_project_id" placeholder="关联的知识星球打卡项目ID；留空可用「保存并发布知识星球」创建" bind:value=planet />
                 <FieldError error field="planet_project_id" />
             </div>
             <div class="el-form-item">
@@ -393,9 +410,15 @@ fn CampForm(existing: Option<CampDto>) -> impl IntoView {
                 <FieldError error field="wecom_payee_id" />
             </div>
             <div class="el-form-actions">
-                <button class="el-button el-button-primary" type="submit" disabled=move || save.pending().get()>
+                <button class="el-button el-button-primary" type="submit" disabled=move || save.pending().get() on:click=move |_| publish.set(false)>
                     {move || if save.pending().get() { "保存中…" } else { "保存" }}
                 </button>
+                {move || planet.with(|p| p.trim().is_empty()).then(|| view! {
+                    <button class="el-button" type="submit" name="publish_planet" disabled=move || save.pending().get() on:click=move |_| publish.set(true)
+                        title="保存后在知识星球创建打卡项目，并自动填入项目ID">
+                        "保存并发布知识星球"
+                    </button>
+                })}
                 <a class="el-button" href="/admin/camps">"取消"</a>
             </div>
         </form>

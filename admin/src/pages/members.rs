@@ -4,13 +4,18 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use shared::api::{
-    CampListQuery, EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter, Me, OrderStatus,
+    EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter, Me, OrderStatus,
 };
+use shared::checkin_api::CheckinRecordDto;
 use shared::client::ApiClient;
+use shared::matching::MatchStatus;
 use shared::money::format_fen;
 use shared::roles::{Area, Scope};
 
-use crate::components::{Message, Pagination, datetime, use_id_param};
+use super::match_panel::{MatchDialog, MatchPanelCard, MatchTarget, match_action};
+use crate::components::{
+    CampSelect, Message, Pagination, datetime, use_camp_options, use_id_param,
+};
 
 const PAGE_SIZE: u64 = 20;
 
@@ -20,6 +25,17 @@ fn joined_tag(joined: bool) -> impl IntoView {
     } else {
         view! { <span class="el-tag el-tag-info">"未进群"</span> }
     }
+}
+
+fn match_tag(status: MatchStatus) -> impl IntoView {
+    let class = if status.confirmed() {
+        "el-tag el-tag-success"
+    } else if status == MatchStatus::Failed {
+        "el-tag el-tag-info"
+    } else {
+        "el-tag el-tag-warning"
+    };
+    view! { <span class=class data-match-status=status.as_str()>{status.label()}</span> }
 }
 
 type MarkJoined = Action<(i64, bool), Result<EnrollmentDetail, shared::error::ApiError>>;
@@ -71,6 +87,7 @@ pub fn MemberList(
     let message = Message::new();
     let camp = RwSignal::new(fixed_camp.or(initial_camp));
     let joined = RwSignal::new(JoinedFilter::All);
+    let match_status = RwSignal::new(None::<MatchStatus>);
     let search = RwSignal::new(String::new());
     let applied = RwSignal::new(String::new());
     let page = RwSignal::new(1u64);
@@ -79,7 +96,7 @@ pub fn MemberList(
         joined: joined.get(),
         q: Some(applied.get()).filter(|q| !q.trim().is_empty()),
         include_unpaid: false,
-        match_status: None,
+        match_status: match_status.get(),
         page: Some(page.get()),
         page_size: Some(PAGE_SIZE),
     };
@@ -88,24 +105,7 @@ pub fn MemberList(
         let client = list_client.clone();
         async move { client.enrollments(&q).await }
     });
-    let camps_client = client.clone();
-    let camps = Resource::new(
-        || (),
-        move |_| {
-            let client = camps_client.clone();
-            async move {
-                let all = CampListQuery {
-                    page_size: Some(100),
-                    ..Default::default()
-                };
-                client
-                    .admin_camps(&all)
-                    .await
-                    .map(|p| p.items)
-                    .unwrap_or_default()
-            }
-        },
-    );
+    let camps = use_camp_options();
     let poll_client = client.clone();
     let poll = Action::new(move |_: &()| {
         let client = poll_client.clone();
@@ -123,6 +123,8 @@ pub fn MemberList(
         None => {}
     });
     let mark = mark_joined_action(client, message, move || members.refetch());
+    let chooser = RwSignal::new(None::<MatchTarget>);
+    let matched = match_action(message, move |_| members.refetch());
     let export_href = move || {
         ApiClient::enrollments_export_url(&EnrollmentQuery {
             page: None,
@@ -136,20 +138,7 @@ pub fn MemberList(
         <div class="el-card">
             <div class="el-toolbar">
                 {fixed_camp.is_none().then(|| view! {
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let list = camps.await;
-                            view! {
-                                <select class="el-select" aria-label="训练营" on:change=move |ev| { camp.set(event_target_value(&ev).parse().ok()); reset(); }>
-                                    <option value="">"全部训练营"</option>
-                                    {list.into_iter().map(|c| {
-                                        let selected = camp.get_untracked() == Some(c.id);
-                                        view! { <option value=c.id.to_string() selected=selected>{c.name}</option> }
-                                    }).collect_view()}
-                                </select>
-                            }
-                        })}
-                    </Suspense>
+                    <CampSelect camps camp all_label="全部训练营" on_change=move |_| reset() />
                 })}
                 <select
                     class="el-select"
@@ -166,6 +155,17 @@ pub fn MemberList(
                     <option value="all">"全部进群状态"</option>
                     <option value="joined">"已进群"</option>
                     <option value="not_joined">"未进群"</option>
+                </select>
+                <select
+                    class="el-select"
+                    aria-label="匹配状态"
+                    on:change=move |ev| {
+                        match_status.set(MatchStatus::parse(&event_target_value(&ev)));
+                        reset();
+                    }
+                >
+                    <option value="">"全部匹配状态"</option>
+                    {MatchStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                 </select>
                 <form class="el-form-inline" on:submit=move |ev| { ev.prevent_default(); applied.set(search.get_untracked()); reset(); }>
                     <input class="el-input" placeholder="星球昵称 / 星球ID / 微信昵称" bind:value=search />
@@ -197,7 +197,7 @@ pub fn MemberList(
                         {move || Suspend::new(async move {
                             match members.await {
                                 Ok(page) if page.items.is_empty() => view! { <tr><td colspan="10" class="el-table-empty">"暂无已支付的会员"</td></tr> }.into_any(),
-                                Ok(page) => page.items.into_iter().map(|row| view! { <MemberRow row can_change mark /> }).collect_view().into_any(),
+                                Ok(page) => page.items.into_iter().map(|row| view! { <MemberRow row can_change mark chooser /> }).collect_view().into_any(),
                                 Err(e) => view! { <tr><td colspan="10" class="el-table-empty">{e.message}</td></tr> }.into_any(),
                             }
                         })}
@@ -209,12 +209,23 @@ pub fn MemberList(
                 })}
             </Transition>
         </div>
+        <MatchDialog target=chooser action=matched />
     }
 }
 
 #[component]
-fn MemberRow(row: EnrollmentRow, can_change: bool, mark: MarkJoined) -> impl IntoView {
+fn MemberRow(
+    row: EnrollmentRow,
+    can_change: bool,
+    mark: MarkJoined,
+    chooser: RwSignal<Option<MatchTarget>>,
+) -> impl IntoView {
     let (id, joined) = (row.id, row.joined_group);
+    let target = MatchTarget {
+        enrollment_id: id,
+        camp_id: row.camp_id,
+        planet_nickname: row.planet_nickname.clone(),
+    };
     view! {
         <tr>
             <td>
@@ -226,7 +237,7 @@ fn MemberRow(row: EnrollmentRow, can_change: bool, mark: MarkJoined) -> impl Int
             <td>{row.camp_name.clone()}</td>
             <td>{format_fen(row.amount_fen)}</td>
             <td>{row.paid_at.map(datetime).unwrap_or_default()}</td>
-            <td><span class="el-tag el-tag-warning">{row.match_status.clone()}</span></td>
+            <td>{match_tag(row.match_state)}</td>
             <td>{row.match_confidence.map(|c| format!("{c}%")).unwrap_or_else(|| "—".into())}</td>
             <td>{joined_tag(joined)}</td>
             <td>
@@ -236,6 +247,7 @@ fn MemberRow(row: EnrollmentRow, can_change: bool, mark: MarkJoined) -> impl Int
                         <button class="el-button-text" on:click=move |_| { mark.dispatch((id, !joined)); }>
                             {if joined { "取消进群" } else { "标记进群" }}
                         </button>
+                        <button class="el-button-text" on:click=move |_| chooser.set(Some(target.clone()))>"手动匹配"</button>
                     })}
                 </div>
             </td>
@@ -254,8 +266,11 @@ pub fn MemberDetailPage() -> impl IntoView {
         async move { client.enrollment(id).await }
     });
     let mark = mark_joined_action(client, message, move || detail.refetch());
+    let chooser = RwSignal::new(None::<MatchTarget>);
+    let matched = match_action(message, move |_| detail.refetch());
     view! {
         <leptos_meta::Title text="会员详情" />
+        <MatchDialog target=chooser action=matched />
         {message.view()}
         <Transition fallback=|| view! { <div class="admin-loading">"加载中…"</div> }>
             {move || Suspend::new(async move {
@@ -263,6 +278,13 @@ pub fn MemberDetailPage() -> impl IntoView {
                     Ok(detail) => {
                         let row = detail.enrollment.clone();
                         let (id, joined) = (row.id, row.joined_group);
+                        let target = MatchTarget {
+                            enrollment_id: id,
+                            camp_id: row.camp_id,
+                            planet_nickname: row.planet_nickname.clone(),
+                        };
+                        let panel = detail.checkins.panel.clone();
+                        let records = detail.checkins.records.clone();
                         view! {
                             <div class="el-card">
                                 <div class="el-toolbar">
@@ -280,8 +302,6 @@ pub fn MemberDetailPage() -> impl IntoView {
                                     <dd>{format!("{} / {} / {}", row.planet_nickname, row.planet_id, row.wechat_nickname)}</dd>
                                     <dt>"训练营"</dt>
                                     <dd><a href=format!("/admin/camps/{}", row.camp_id)>{row.camp_name.clone()}</a></dd>
-                                    <dt>"匹配状态和置信度"</dt>
-                                    <dd>{format!("{}（{}）", row.match_status, row.match_confidence.map(|c| format!("{c}%")).unwrap_or_else(|| "—".into()))}</dd>
                                     <dt>"进群状态"</dt>
                                     <dd>{if joined { format!("已进群（{}）", detail.joined_group_at.map(datetime).unwrap_or_default()) } else { "未进群".into() }}</dd>
                                 </dl>
@@ -317,10 +337,8 @@ pub fn MemberDetailPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
-                            <div class="el-card">
-                                <h3 class="el-card-title">"打卡记录"</h3>
-                                <p class="el-form-hint">"打卡数据同步后在此显示。"</p>
-                            </div>
+                            <MatchPanelCard panel target can_change action=matched chooser />
+                            <RecordsCard records />
                         }
                             .into_any()
                     }
@@ -328,5 +346,40 @@ pub fn MemberDetailPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The matched account's posts in the camp, newest first.
+#[component]
+fn RecordsCard(records: Vec<CheckinRecordDto>) -> impl IntoView {
+    let rows = if records.is_empty() {
+        view! { <tr><td colspan="4" class="el-table-empty">"暂无打卡记录（每天01:00同步，或在训练营的打卡情况中立即同步）"</td></tr> }.into_any()
+    } else {
+        records
+            .into_iter()
+            .map(|r| {
+                view! {
+                    <tr>
+                        <td>{datetime(r.created_at)}</td>
+                        <td>{r.checkin_date.to_string()}</td>
+                        <td>
+                            {r.excerpt}
+                            {r.gone.then(|| view! { <span class="el-tag el-tag-danger" title="已在知识星球删除，不计入天数">"已删除"</span> })}
+                        </td>
+                        <td>{if r.source == "import" { "导入" } else { "同步" }}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <div class="el-card">
+            <h3 class="el-card-title">"打卡记录"</h3>
+            <table class="el-table">
+                <thead><tr><th>"打卡时间"</th><th>"计入日期"</th><th>"内容摘要"</th><th>"来源"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }

@@ -1,8 +1,14 @@
 pub mod audit;
+pub mod camp_checkins;
 pub mod camp_detail;
 pub mod camp_form;
 pub mod camps;
+pub mod checkin_stats;
+pub mod checkins;
 pub mod login;
+pub mod match_panel;
 pub mod members;
+pub mod planet_settings;
+pub mod sync_runs;
 pub mod system;
 pub mod users;

@@ -1,5 +1,5 @@
-//! System settings (super admin). Now: database backups; the WeChat Pay, Knowledge
-//! Planet and WeCom settings join as those integrations arrive.
+//! System settings (super admin): WeChat Pay, Knowledge Planet
+//! (`planet_settings`) and database backups; WeCom joins with notifications.
 
 use leptos::prelude::*;
 use shared::client::ApiClient;
@@ -7,6 +7,7 @@ use shared::client::ApiClient;
 use shared::api::{WechatPaySettingsUpdate, WechatPaySettingsView};
 use shared::error::ApiError;
 
+use super::planet_settings::PlanetSettings;
 use crate::components::{FieldError, Message, datetime};
 
 #[component]
@@ -37,6 +38,7 @@ pub fn SystemPage() -> impl IntoView {
         <leptos_meta::Title text="系统设置" />
         {message.view()}
         <WechatPaySettings />
+        <PlanetSettings />
         <div class="el-card">
             <div class="el-toolbar">
                 <h2 class="el-card-title" style="margin:0">"数据库备份"</h2>

@@ -536,10 +536,11 @@ pub async fn request(
     Ok(run.id)
 }
 
-fn dto(run: sync_runs::Model) -> SyncRunDto {
+fn dto(run: sync_runs::Model, camp_name: String) -> SyncRunDto {
     SyncRunDto {
         id: run.id,
         camp_id: run.camp_id,
+        camp_name,
         trigger: run.trigger,
         kind: run.kind,
         started_at: run.started_at,
@@ -568,11 +569,22 @@ pub async fn list(
     } else if let Some(ids) = camp_ids {
         select = select.filter(sync_runs::Column::CampId.is_in(ids));
     }
-    Ok(select
-        .limit(query.bounded_limit())
+    let runs = select.limit(query.bounded_limit()).all(db).await?;
+    let mut camp_ids: Vec<i64> = runs.iter().map(|r| r.camp_id).collect();
+    camp_ids.sort_unstable();
+    camp_ids.dedup();
+    let names: std::collections::HashMap<i64, String> = camps::Entity::find()
+        .filter(camps::Column::Id.is_in(camp_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(dto)
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(runs
+        .into_iter()
+        .map(|run| {
+            let name = names.get(&run.camp_id).cloned().unwrap_or_default();
+            dto(run, name)
+        })
         .collect())
 }
