@@ -12,8 +12,9 @@
 //! - `planet_accounts` holds the newest name seen for each account: an older
 //!   post never overwrites a newer name.
 //!
-//! Counting and matching follow through `MatchCamp`, which the caller
-//! enqueues in its transaction (`crate::outbox::enqueue`).
+//! Counting and matching follow in the caller's transaction: a sync run
+//! applies them itself (`matching::apply`, it is already a job), an import
+//! enqueues `MatchCamp` through the outbox.
 
 use std::collections::{HashMap, HashSet};
 

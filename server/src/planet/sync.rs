@@ -11,7 +11,9 @@
 //! - Ranking (after the end, and on demand): every page of the ranking.
 //!
 //! A refused cookie fails the run with "知识星球Cookie已失效" and raises the
-//! admin alert; a run never succeeds empty because the service said no.
+//! admin alert; a run never succeeds empty because the service said no. A
+//! run's last transaction applies matching and recounts the days
+//! (`checkins::matching::apply`), so a succeeded run's figures are current.
 //! [`SyncTick`] (01:00 Beijing) enqueues the night's runs through the outbox.
 
 use std::collections::HashSet;
@@ -344,7 +346,9 @@ async fn read(
             if kind == SyncKind::Full {
                 checkins::records::mark_gone(&txn, camp.id, &seen, start).await?;
             }
-            crate::outbox::enqueue(&txn, &checkins::MatchCamp { camp_id: camp.id }).await?;
+            // Matched and counted before the run is marked succeeded, so a
+            // finished run's numbers are the ones staff and members see.
+            checkins::matching::apply(&txn, camp.id).await?;
             txn.commit().await?;
             Ok(())
         }
@@ -488,13 +492,7 @@ async fn read_ranking(
     }
     let txn = db.begin().await?;
     checkins::records::record_ranking(&txn, run.camp_id, &rows).await?;
-    crate::outbox::enqueue(
-        &txn,
-        &checkins::MatchCamp {
-            camp_id: run.camp_id,
-        },
-    )
-    .await?;
+    checkins::matching::apply(&txn, run.camp_id).await?;
     txn.commit().await?;
     progress.new_records = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     Ok(())

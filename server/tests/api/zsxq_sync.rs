@@ -610,6 +610,22 @@ async fn a_generated_month_is_realistic_and_its_64_bit_topic_ids_survive_the_syn
     let synced: std::collections::HashSet<i64> =
         records.iter().filter_map(|r| r.topic_id).collect();
     assert_eq!(synced, stored);
+    // A succeeded run's figures are already current: matched by 星球ID and
+    // counted, with nothing left for a later job (the admin reloads its
+    // statistics the moment the run ends).
+    let stats: shared::checkin_api::CampCheckinStats = admin
+        .get(&format!("/api/v1/admin/camps/{}/checkin-stats", camp.id))
+        .await
+        .unwrap();
+    assert_eq!(stats.members.len(), 6);
+    for member in &stats.members {
+        assert_eq!(
+            member.match_status,
+            shared::matching::MatchStatus::Matched,
+            "{member:?}"
+        );
+        assert!(member.checked_days > 0, "{member:?}");
+    }
 
     // A re-run stores nothing twice; a post deleted on Knowledge Planet is marked gone.
     let gone = *stored.iter().next().unwrap();
