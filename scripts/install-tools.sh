@@ -70,13 +70,22 @@ if [ "${1:-}" = "--browser" ]; then
   chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
   if [ ! -x "$chromium" ] || ! fc-list 2>/dev/null | grep -qi -e "WenQuanYi" -e "Noto Sans CJK"; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      step "installing Debian's Chromium and a CJK font for the browser tests"
+      step "installing Debian's Chromium, a CJK font and an emoji font for the browser tests"
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji
     else
       echo "The browser tests need Chromium and a CJK font: sudo apt-get install chromium fonts-wqy-microhei" >&2
       echo "(or set CHROMIUM_PATH to a Chromium binary)" >&2
       exit 1
+    fi
+  fi
+  # Optional: the emoji font only makes screenshots show the H5's ✅ / ❌ as phones do.
+  if ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      step "installing an emoji font for the browser screenshots"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji || true
+    else
+      echo "(optional) sudo apt-get install fonts-noto-color-emoji for emoji in screenshots" >&2
     fi
   fi
 fi

@@ -191,7 +191,7 @@ fn SandboxCheckinTools(camp: CampDto, #[prop(into)] on_added: Callback<()>) -> i
     };
     view! {
         {message.view()}
-        <form class="el-card el-form" on:submit=submit data-testid="sandbox-checkins">
+        <form class="el-card" on:submit=submit data-testid="sandbox-checkins">
             <div class="el-toolbar">
                 <h3 class="el-card-title" style="margin:0">"沙箱：模拟知识星球打卡"</h3>
                 <span class="el-tag el-tag-warning">"仅沙箱模式"</span>
@@ -202,11 +202,11 @@ fn SandboxCheckinTools(camp: CampDto, #[prop(into)] on_added: Callback<()>) -> i
             </div>
             <p class="el-form-hint">"为一位会员在所选日期每天发一条打卡帖（北京时间），然后点「立即同步」。"</p>
             <div class="el-form-inline">
-                <label>"星球ID" <input class="el-input el-input-short" name="user_id" inputmode="numeric" bind:value=user_id /></label>
-                <label>"星球昵称" <input class="el-input el-input-short" name="name" bind:value=name /></label>
-                <label>"从" <input class="el-input el-input-short" type="date" name="from" bind:value=from /></label>
-                <label>"至" <input class="el-input el-input-short" type="date" name="to" bind:value=to /></label>
-                <label>"时间" <input class="el-input el-input-short" type="time" name="time" bind:value=time /></label>
+                <label>"星球ID" <input class="el-input el-input-medium" name="user_id" inputmode="numeric" bind:value=user_id /></label>
+                <label>"星球昵称" <input class="el-input el-input-medium" name="name" bind:value=name /></label>
+                <label>"从" <input class="el-input el-input-medium" type="date" name="from" bind:value=from /></label>
+                <label>"至" <input class="el-input el-input-medium" type="date" name="to" bind:value=to /></label>
+                <label>"时间" <input class="el-input el-input-medium" type="time" name="time" bind:value=time /></label>
                 <button class="el-button el-button-primary" type="submit" disabled=move || add.pending().get()>"添加打卡"</button>
             </div>
             {move || error.with(|e| e.as_ref().and_then(|e| e.details.as_ref()).map(|d| {

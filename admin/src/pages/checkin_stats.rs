@@ -1,6 +1,6 @@
 //! PRD §4.2.3.2, 进度统计 of one camp: the cards (总人数, 平均打卡率,
-//! 满足退款条件人数) and the per-member calendar, ✅ / ❌ for each camp day so
-//! far. Used by 打卡管理 and by the camp's 打卡情况 tab.
+//! 满足退款条件人数) and the per-member calendar, ✓ / ✗ (the PRD's ✅ / ❌,
+//! drawn as coloured text so no emoji font is needed) for each camp day so far. Used by 打卡管理 and by the camp's 打卡情况 tab.
 
 use leptos::prelude::*;
 use shared::checkin_api::{CampCheckinStats, MemberCalendar};

@@ -75,11 +75,11 @@ pub fn CheckinsPage() -> impl IntoView {
                 <CampSelect camps camp all_label="全部训练营" on_change=move |_| reset() />
                 <label class="el-form-inline">
                     "从"
-                    <input class="el-input el-input-short" type="date" aria-label="开始日期" bind:value=from on:change=move |_| reset() />
+                    <input class="el-input el-input-medium" type="date" aria-label="开始日期" bind:value=from on:change=move |_| reset() />
                 </label>
                 <label class="el-form-inline">
                     "至"
-                    <input class="el-input el-input-short" type="date" aria-label="结束日期" bind:value=to on:change=move |_| reset() />
+                    <input class="el-input el-input-medium" type="date" aria-label="结束日期" bind:value=to on:change=move |_| reset() />
                 </label>
                 <form class="el-form-inline" on:submit=move |ev| { ev.prevent_default(); applied.set(search.get_untracked()); reset(); }>
                     <input class="el-input" placeholder="星球昵称 / 星球ID" aria-label="会员" bind:value=search />
@@ -113,8 +113,8 @@ pub fn CheckinsPage() -> impl IntoView {
                                     };
                                     view! {
                                         <tr>
-                                            <td>{datetime(r.created_at)}</td>
-                                            <td>{r.checkin_date.to_string()}</td>
+                                            <td class="el-nowrap">{datetime(r.created_at)}</td>
+                                            <td class="el-nowrap">{r.checkin_date.to_string()}</td>
                                             <td>{r.name}</td>
                                             <td>{r.user_id.to_string()}</td>
                                             <td>{member}</td>

@@ -360,8 +360,8 @@ fn RecordsCard(records: Vec<CheckinRecordDto>) -> impl IntoView {
             .map(|r| {
                 view! {
                     <tr>
-                        <td>{datetime(r.created_at)}</td>
-                        <td>{r.checkin_date.to_string()}</td>
+                        <td class="el-nowrap">{datetime(r.created_at)}</td>
+                        <td class="el-nowrap">{r.checkin_date.to_string()}</td>
                         <td>
                             {r.excerpt}
                             {r.gone.then(|| view! { <span class="el-tag el-tag-danger" title="已在知识星球删除，不计入天数">"已删除"</span> })}

@@ -868,7 +868,11 @@ async fn the_admin_check_in_pages_render_real_data_for_staff_of_the_camp_only() 
     .await;
     assert!(stats.contains("总人数") && stats.contains("平均打卡率"));
     assert!(stats.contains("满足退款条件人数"));
-    assert_eq!(stats.matches("✅").count(), 2, "one per counted day");
+    assert_eq!(
+        stats.matches("el-calendar-cell done").count(),
+        2,
+        "one ✓ per counted day"
+    );
     let detail = html(
         s.admin.clone(),
         format!("/admin/members/{}", s.enrollment_id),
