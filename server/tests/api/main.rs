@@ -13,6 +13,7 @@ mod openapi;
 mod operations;
 mod pages;
 mod payments;
+mod refunds_client;
 mod permissions;
 mod schema;
 mod search;
