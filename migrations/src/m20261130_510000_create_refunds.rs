@@ -180,7 +180,10 @@ impl MigrationTrait for Migration {
             ("idx_refunds_payment_order", vec![Refunds::PaymentOrderId]),
             ("idx_refunds_enrollment", vec![Refunds::EnrollmentId]),
             // The jobs find what to send, query or flag by status and age.
-            ("idx_refunds_status", vec![Refunds::Status, Refunds::UpdatedAt]),
+            (
+                "idx_refunds_status",
+                vec![Refunds::Status, Refunds::UpdatedAt],
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table(Refunds::Table);

@@ -350,7 +350,11 @@ mod tests {
             }
         }
         // Success cannot be undone by a later, contradicting report.
-        for event in [E::ReportedClosed, E::ReportedAbnormal, E::ReportedProcessing] {
+        for event in [
+            E::ReportedClosed,
+            E::ReportedAbnormal,
+            E::ReportedProcessing,
+        ] {
             assert!(S::Succeeded.apply(event).is_err(), "{event:?}");
         }
     }

@@ -207,7 +207,10 @@ mod tests {
 
     #[test]
     fn an_unknown_wechat_status_is_an_unknown_outcome() {
-        assert_eq!(report_of(&refund("SUCCESS")).0, RefundEvent::ReportedSuccess);
+        assert_eq!(
+            report_of(&refund("SUCCESS")).0,
+            RefundEvent::ReportedSuccess
+        );
         let (event, said) = report_of(&refund("REVOKED"));
         assert_eq!(event, RefundEvent::OutcomeUnknown);
         assert_eq!(said.failure.map(|f| f.0).as_deref(), Some("unknown_status"));

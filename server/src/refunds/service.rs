@@ -235,13 +235,16 @@ pub async fn create_for_order(
         succeeded_at: Set(None),
         ..Default::default()
     };
-    let inserted = row.insert(db).await.map_err(|e| match RefundError::from(e) {
-        RefundError::ExceedsPaid { .. } => RefundError::ExceedsPaid {
-            requested: new.amount_fen,
-            refundable: refundable.max(0),
-        },
-        other => other,
-    })?;
+    let inserted = row
+        .insert(db)
+        .await
+        .map_err(|e| match RefundError::from(e) {
+            RefundError::ExceedsPaid { .. } => RefundError::ExceedsPaid {
+                requested: new.amount_fen,
+                refundable: refundable.max(0),
+            },
+            other => other,
+        })?;
     Ok(inserted)
 }
 

@@ -568,7 +568,13 @@ async fn notification(
         .await
         .map_err(|_| anyhow::anyhow!("sandbox not initialised"))?;
     let plaintext = transaction_json(&sim, order).to_string();
-    signed_notification(&sim, "TRANSACTION.SUCCESS", "支付成功", "transaction", &plaintext)
+    signed_notification(
+        &sim,
+        "TRANSACTION.SUCCESS",
+        "支付成功",
+        "transaction",
+        &plaintext,
+    )
 }
 
 /// A notification envelope around `plaintext` (encrypted with the APIv3 key,

@@ -55,7 +55,10 @@ where
     SandboxState: FromRef<S>,
 {
     Router::new()
-        .route("/sandbox/wechatpay/v3/refund/domestic/refunds", post(create))
+        .route(
+            "/sandbox/wechatpay/v3/refund/domestic/refunds",
+            post(create),
+        )
         .route(
             "/sandbox/wechatpay/v3/refund/domestic/refunds/{no}",
             get(query),
@@ -345,7 +348,11 @@ async fn create(
     if fault == Some(RefundFault::TimeoutAfterSuccess) {
         tokio::time::sleep(Duration::from_millis(hang_ms)).await;
     }
-    signed(&sim, StatusCode::OK, Some(refund_json(&refund, Some(&order))))
+    signed(
+        &sim,
+        StatusCode::OK,
+        Some(refund_json(&refund, Some(&order))),
+    )
 }
 
 /// The order a refund request names (by `transaction_id` first, as WeChat Pay does).
@@ -365,7 +372,9 @@ async fn find_order(
                 .get("out_trade_no")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            orders::Entity::find_by_id(no.to_owned()).one(&state.db).await
+            orders::Entity::find_by_id(no.to_owned())
+                .one(&state.db)
+                .await
         }
     };
     found.map_err(|_| storage_failed())

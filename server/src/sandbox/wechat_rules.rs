@@ -365,7 +365,10 @@ mod tests {
             ("/out_refund_no", json!(null)),
             ("/reason", json!("退".repeat(27))),
             ("/reason", json!("a\u{7}b")),
-            ("/notify_url", json!("http://camp.example.com/webhooks/wechatpay/refunds")),
+            (
+                "/notify_url",
+                json!("http://camp.example.com/webhooks/wechatpay/refunds"),
+            ),
             ("/notify_url", json!("https://camp.example.com/refunds?x=1")),
             ("/amount/refund", json!(0)),
             ("/amount/refund", json!(9901)),

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 use server::entity::{payment_orders, refunds, sandbox_wechat_orders, sandbox_wechat_refunds};
@@ -120,7 +119,10 @@ async fn a_refund_is_accepted_then_settled_by_its_notification() {
     let app = TestApp::spawn().await;
     let order = paid_order(&app, "20000000001").await;
     let (client, notify_url) = client(&app).await;
-    assert!(notify_url.ends_with("/webhooks/wechatpay/refunds"), "{notify_url}");
+    assert!(
+        notify_url.ends_with("/webhooks/wechatpay/refunds"),
+        "{notify_url}"
+    );
     set_refund_faults(&app, json!({ "settle_ms": 800 })).await;
 
     let refund = new_refund(&app, &order).await;
@@ -133,7 +135,11 @@ async fn a_refund_is_accepted_then_settled_by_its_notification() {
         .unwrap();
     assert_eq!(sent.status, "processing");
     assert_eq!(sent.attempts, 1);
-    assert!(sent.refund_id.as_deref().is_some_and(|id| id.starts_with("50")));
+    assert!(
+        sent.refund_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("50"))
+    );
 
     // The signed, encrypted REFUND.SUCCESS notification reaches the webhook.
     wait_for(&app, &refund.out_refund_no, RefundStatus::Succeeded).await;
@@ -143,7 +149,11 @@ async fn a_refund_is_accepted_then_settled_by_its_notification() {
     assert_eq!(done.refund_id, sent.refund_id);
 
     // The query agrees, and WeChat Pay's order now says REFUND.
-    let queried = client.query_refund(&refund.out_refund_no).await.unwrap().unwrap();
+    let queried = client
+        .query_refund(&refund.out_refund_no)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(queried.status, "SUCCESS");
     assert_eq!((queried.amount.refund, queried.amount.total), (9900, 9900));
     assert!(queried.success_time.is_some());
@@ -175,7 +185,10 @@ async fn the_same_number_is_the_same_refund_and_the_simulator_keeps_wechat_rules
         .create_refund(&request(&order, "RFSAME0001", 9900))
         .await
         .unwrap();
-    assert_eq!(again.refund_id, first.refund_id, "a retry is the same refund");
+    assert_eq!(
+        again.refund_id, first.refund_id,
+        "a retry is the same refund"
+    );
     assert_eq!(sandbox_refunds(&app, &order.out_trade_no).await.len(), 1);
 
     let final_code = |result: Result<_, RefundCallError>| match result {
@@ -184,12 +197,20 @@ async fn the_same_number_is_the_same_refund_and_the_simulator_keeps_wechat_rules
     };
     // The same number with another amount: refused, as WeChat Pay does.
     assert_eq!(
-        final_code(client.create_refund(&request(&order, "RFSAME0001", 100)).await),
+        final_code(
+            client
+                .create_refund(&request(&order, "RFSAME0001", 100))
+                .await
+        ),
         "INVALID_REQUEST"
     );
     // A second number for an order already fully refunded.
     assert_eq!(
-        final_code(client.create_refund(&request(&order, "RFSAME0002", 1)).await),
+        final_code(
+            client
+                .create_refund(&request(&order, "RFSAME0002", 1))
+                .await
+        ),
         "INVALID_REQUEST"
     );
     // `amount.total` must be what the order paid.
@@ -201,7 +222,11 @@ async fn the_same_number_is_the_same_refund_and_the_simulator_keeps_wechat_rules
     );
     // More than the total, and an order WeChat Pay never saw.
     assert_eq!(
-        final_code(client.create_refund(&request(&order, "RFSAME0004", 9901)).await),
+        final_code(
+            client
+                .create_refund(&request(&order, "RFSAME0004", 9901))
+                .await
+        ),
         "PARAM_ERROR"
     );
     let mut unknown = request(&order, "RFSAME0005", 100);
@@ -227,7 +252,9 @@ async fn the_same_number_is_the_same_refund_and_the_simulator_keeps_wechat_rules
         .create_refund(&request(&other, "RFPART0001", 4000))
         .await
         .unwrap();
-    let too_soon = client.create_refund(&request(&other, "RFPART0002", 4000)).await;
+    let too_soon = client
+        .create_refund(&request(&other, "RFPART0002", 4000))
+        .await;
     assert!(
         matches!(&too_soon, Err(RefundCallError::Retryable { code, .. }) if code == "FREQUENCY_LIMITED"),
         "{too_soon:?}"
@@ -244,13 +271,24 @@ async fn retryable_errors_are_retried_once_with_the_same_number_then_need_a_pers
     let order = paid_order(&app, "20000000004").await;
     let refund = new_refund(&app, &order).await;
     let no = refund.out_refund_no.clone();
-    let failed = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
+    let failed = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
     assert_eq!(
-        (failed.status.as_str(), failed.failure_code.as_deref(), failed.attempts),
+        (
+            failed.status.as_str(),
+            failed.failure_code.as_deref(),
+            failed.attempts
+        ),
         ("retrying", Some("SYSTEM_ERROR"), 1)
     );
-    let retried = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
-    assert_eq!((retried.status.as_str(), retried.attempts), ("processing", 2));
+    let retried = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
+    assert_eq!(
+        (retried.status.as_str(), retried.attempts),
+        ("processing", 2)
+    );
     assert_eq!(retried.failure_code, None);
     wait_for(&app, &no, RefundStatus::Succeeded).await;
 
@@ -259,14 +297,22 @@ async fn retryable_errors_are_retried_once_with_the_same_number_then_need_a_pers
     let order = paid_order(&app, "20000000005").await;
     let refund = new_refund(&app, &order).await;
     let no = refund.out_refund_no.clone();
-    let first = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
+    let first = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
     assert_eq!(
         (first.status.as_str(), first.failure_code.as_deref()),
         ("retrying", Some("FREQUENCY_LIMITED"))
     );
-    let second = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
+    let second = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
     assert_eq!(
-        (second.status.as_str(), second.failure_code.as_deref(), second.attempts),
+        (
+            second.status.as_str(),
+            second.failure_code.as_deref(),
+            second.attempts
+        ),
         ("needs_manual", Some("NOT_ENOUGH"), 2)
     );
     // No third automatic call.
@@ -285,7 +331,9 @@ async fn retryable_errors_are_retried_once_with_the_same_number_then_need_a_pers
     assert_eq!(retry.status, "unknown");
     let queried = execute::refresh(&app.db, &client, &no).await.unwrap();
     assert_eq!(queried.status, "pending");
-    let sent = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
+    let sent = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
     assert_eq!((sent.status.as_str(), sent.attempts), ("processing", 3));
     wait_for(&app, &no, RefundStatus::Succeeded).await;
     assert_eq!(sandbox_refunds(&app, &order.out_trade_no).await.len(), 1);
@@ -307,7 +355,9 @@ async fn a_timeout_after_success_is_queried_never_resent_blind() {
     let refund = new_refund(&app, &order).await;
     let no = refund.out_refund_no.clone();
 
-    let timed_out = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
+    let timed_out = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
     assert_eq!(
         (timed_out.status.as_str(), timed_out.failure_code.as_deref()),
         ("unknown", Some("unknown_outcome"))
@@ -336,8 +386,13 @@ async fn a_notification_that_overtakes_the_answer_wins() {
     let order = paid_order(&app, "20000000007").await;
     let refund = new_refund(&app, &order).await;
     let no = refund.out_refund_no.clone();
-    let after = execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
-    assert_eq!(after.status, "succeeded", "the older PROCESSING answer is dropped");
+    let after = execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status, "succeeded",
+        "the older PROCESSING answer is dropped"
+    );
     assert_eq!(after.attempts, 1);
     assert_eq!(sandbox_refunds(&app, &order.out_trade_no).await.len(), 1);
 }
@@ -394,7 +449,13 @@ async fn processing_can_end_abnormal_or_closed_and_closed_frees_the_amount() {
     )
     .await;
     assert!(
-        matches!(second, Err(RefundError::ExceedsPaid { requested: 1, refundable: 0 })),
+        matches!(
+            second,
+            Err(RefundError::ExceedsPaid {
+                requested: 1,
+                refundable: 0
+            })
+        ),
         "{second:?}"
     );
     // CLOSED moved no money: an admin may re-issue it under a new number.
@@ -420,13 +481,21 @@ async fn the_refund_webhook_applies_verified_notifications_once_and_refuses_forg
     let order = paid_order_without_notification(&app, "20000000010").await;
     let refund = new_refund(&app, &order).await;
     let no = refund.out_refund_no.clone();
-    execute::send(&app.db, &client, &notify_url, &no).await.unwrap();
+    execute::send(&app.db, &client, &notify_url, &no)
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(status(&app, &no).await, "processing", "the notification was lost");
+    assert_eq!(
+        status(&app, &no).await,
+        "processing",
+        "the notification was lost"
+    );
 
     let preview: Value = app
         .anonymous()
-        .get(&format!("/sandbox/wechatpay/control/refund-notification/{no}"))
+        .get(&format!(
+            "/sandbox/wechatpay/control/refund-notification/{no}"
+        ))
         .await
         .unwrap();
     let post = |headers: Value, body: String| {
@@ -453,7 +522,10 @@ async fn the_refund_webhook_applies_verified_notifications_once_and_refuses_forg
     stale["wechatpay-timestamp"] = json!((chrono::Utc::now().timestamp() - 3600).to_string());
     assert_eq!(post(stale, body.clone()).await, StatusCode::UNAUTHORIZED);
     let mut unsigned = preview["headers"].clone();
-    unsigned.as_object_mut().unwrap().remove("wechatpay-signature");
+    unsigned
+        .as_object_mut()
+        .unwrap()
+        .remove("wechatpay-signature");
     assert_eq!(post(unsigned, body.clone()).await, StatusCode::UNAUTHORIZED);
     assert_eq!(status(&app, &no).await, "processing", "nothing applied");
 
@@ -469,7 +541,10 @@ async fn the_refund_webhook_applies_verified_notifications_once_and_refuses_forg
         StatusCode::NO_CONTENT
     );
     let second = row(&app, &no).await;
-    assert_eq!(second.succeeded_at, first.succeeded_at, "a duplicate changes nothing");
+    assert_eq!(
+        second.succeeded_at, first.succeeded_at,
+        "a duplicate changes nothing"
+    );
     assert_eq!(second.updated_at, first.updated_at);
 }
 
@@ -588,7 +663,11 @@ async fn refunds_never_exceed_the_paid_amount_under_concurrent_approvals() {
             .filter(|r| r.payment_order_id == order.id)
             .map(|r| r.amount_fen)
             .sum();
-        assert!(refunded <= order.amount_fen, "{refunded} > {}", order.amount_fen);
+        assert!(
+            refunded <= order.amount_fen,
+            "{refunded} > {}",
+            order.amount_fen
+        );
     }
     let numbers: HashSet<_> = rows.iter().map(|r| r.out_refund_no.clone()).collect();
     assert_eq!(numbers.len(), rows.len(), "each out_refund_no is used once");
@@ -621,19 +700,42 @@ async fn the_database_refuses_an_excess_even_from_code_that_skips_the_service() 
     const IDENTITY: &str = "refund_identity_immutable";
     const CHECK: &str = "check";
     // Unknown statuses, non-positive amounts, more than the total.
-    refused(raw("RFRAW0004", 1, "refunded").insert(&app.db).await, "a status", CHECK);
-    refused(raw("RFRAW0005", 0, "closed").insert(&app.db).await, "zero", CHECK);
-    refused(raw("RFRAW0006", 9901, "closed").insert(&app.db).await, "over the total", CHECK);
+    refused(
+        raw("RFRAW0004", 1, "refunded").insert(&app.db).await,
+        "a status",
+        CHECK,
+    );
+    refused(
+        raw("RFRAW0005", 0, "closed").insert(&app.db).await,
+        "zero",
+        CHECK,
+    );
+    refused(
+        raw("RFRAW0006", 9901, "closed").insert(&app.db).await,
+        "over the total",
+        CHECK,
+    );
 
     let refund = new_refund(&app, &order).await;
     // Over the paid amount, straight into the table.
-    refused(raw("RFRAW0001", 1, "pending").insert(&app.db).await, "an excess", EXCESS);
+    refused(
+        raw("RFRAW0001", 1, "pending").insert(&app.db).await,
+        "an excess",
+        EXCESS,
+    );
     // A closed one holds nothing, so it may be written...
-    let closed = raw("RFRAW0002", 9900, "closed").insert(&app.db).await.unwrap();
+    let closed = raw("RFRAW0002", 9900, "closed")
+        .insert(&app.db)
+        .await
+        .unwrap();
     // ...but not brought back to life while the other holds the money.
     let mut revived = closed.clone().into_active_model();
     revived.status = Set("processing".into());
-    refused(revived.update(&app.db).await, "a revived closed refund", EXCESS);
+    refused(
+        revived.update(&app.db).await,
+        "a revived closed refund",
+        EXCESS,
+    );
     // A number, order or amount never changes once written.
     let mut renumbered = refund.clone().into_active_model();
     renumbered.out_refund_no = Set("RFRAW0003".into());

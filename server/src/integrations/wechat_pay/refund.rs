@@ -254,7 +254,10 @@ impl WechatPayClient {
     /// # Errors
     /// See [`RefundCallError`]; an unsigned "not found" is
     /// [`RefundCallError::Unknown`], never `None`.
-    pub async fn query_refund(&self, out_refund_no: &str) -> Result<Option<Refund>, RefundCallError> {
+    pub async fn query_refund(
+        &self,
+        out_refund_no: &str,
+    ) -> Result<Option<Refund>, RefundCallError> {
         if !is_out_refund_no(out_refund_no) {
             // Never put a malformed number into a path (it was ours, so a bug).
             return Err(RefundCallError::Final {
