@@ -12,6 +12,7 @@ mod m20261130_100000_harden_schema;
 mod m20261130_100001_upload_public_ids;
 mod m20261130_300000_create_sync_runs;
 mod m20261130_400000_create_checkins;
+mod m20261130_510000_create_refunds;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_100001_upload_public_ids::Migration),
             Box::new(m20261130_300000_create_sync_runs::Migration),
             Box::new(m20261130_400000_create_checkins::Migration),
+            Box::new(m20261130_510000_create_refunds::Migration),
         ]
     }
 }

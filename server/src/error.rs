@@ -230,7 +230,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::SoleCoach
         | ErrorCode::CannotDeleteSelf
         | ErrorCode::PlanetNotConfigured
-        | ErrorCode::PlanetAlreadyPublished => StatusCode::CONFLICT,
+        | ErrorCode::PlanetAlreadyPublished
+        | ErrorCode::RefundExceedsPaid
+        | ErrorCode::RefundNotAllowed
+        | ErrorCode::RefundStateConflict => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal | ErrorCode::Transport => StatusCode::INTERNAL_SERVER_ERROR,

@@ -23,6 +23,7 @@ pub mod payments;
 pub mod planet;
 pub mod rate_limit;
 pub mod redirect;
+pub mod refunds;
 pub mod request_id;
 pub mod sandbox;
 pub mod search;
@@ -220,6 +221,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             payments::gateway::NOTIFY_PATH,
             post(payments::webhook::transaction_notification)
+                .layer(DefaultBodyLimit::max(payments::webhook::BODY_LIMIT)),
+        )
+        .route(
+            refunds::webhook::NOTIFY_PATH,
+            post(refunds::webhook::refund_notification)
                 .layer(DefaultBodyLimit::max(payments::webhook::BODY_LIMIT)),
         )
         .route(

@@ -59,6 +59,13 @@ pub enum ErrorCode {
     PlanetNotConfigured,
     /// The camp already has its Knowledge Planet check-in project.
     PlanetAlreadyPublished,
+    /// The refund would make the order's refunds exceed what it paid (issue 10).
+    RefundExceedsPaid,
+    /// The order cannot be refunded through WeChat Pay: not paid, or paid more
+    /// than a year ago (wechatpay.md §2.6); the message says which.
+    RefundNotAllowed,
+    /// The refund's status does not allow this step (`shared::refunds`).
+    RefundStateConflict,
 }
 
 impl ErrorCode {
@@ -92,6 +99,9 @@ impl ErrorCode {
             Self::PlanetCookieExpired => "知识星球Cookie已失效，请在系统设置中更新",
             Self::PlanetNotConfigured => "尚未配置知识星球，请在系统设置中填写星球ID与Cookie",
             Self::PlanetAlreadyPublished => "该训练营已发布到知识星球",
+            Self::RefundExceedsPaid => "退款金额超过订单可退金额",
+            Self::RefundNotAllowed => "该订单不能通过微信支付退款",
+            Self::RefundStateConflict => "退款当前状态不允许此操作，请刷新后重试",
         }
     }
 }

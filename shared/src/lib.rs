@@ -13,5 +13,6 @@ pub mod money;
 pub mod normalize;
 pub mod ops;
 pub mod planet;
+pub mod refunds;
 pub mod roles;
 pub mod rules;

@@ -35,6 +35,8 @@ pub struct Gateway {
     pub h5_enabled: bool,
     /// Where members reach this site (the order page WeChat's H5 cashier returns to).
     pub site_url: String,
+    /// The `notify_url` sent with every refund (`crate::refunds::webhook::NOTIFY_PATH`).
+    pub refund_notify_url: String,
 }
 
 /// The gateway built from the settings row last updated at the given time.
@@ -126,6 +128,11 @@ fn build(state: &PayState, stored: &StoredWechatPay) -> anyhow::Result<Gateway> 
     };
     Ok(Gateway {
         site_url: site_url.trim_end_matches('/').to_owned(),
+        refund_notify_url: settings::wechat_pay::notify_url(
+            &state.config,
+            &state.self_url,
+            crate::refunds::webhook::NOTIFY_PATH,
+        ),
         client,
         mch_id: stored.mch_id.clone(),
         app_id: stored.app_id.clone(),

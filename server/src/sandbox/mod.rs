@@ -4,6 +4,7 @@
 
 pub mod wechat_oauth;
 pub mod wechat_pay;
+pub mod wechat_refunds;
 pub mod wechat_rules;
 pub mod zsxq;
 
@@ -62,6 +63,11 @@ pub struct SandboxState {
     pub oauth_codes: Arc<Mutex<HashMap<String, wechat_oauth::IssuedCode>>>,
     /// Shared by every clone: what the Knowledge Planet simulator's next calls do.
     pub zsxq_faults: Arc<Mutex<zsxq::ZsxqFaults>>,
+    /// Shared by every clone: what the next refund calls do.
+    pub refund_faults: Arc<Mutex<wechat_refunds::RefundFaults>>,
+    /// Refund creation checks the order's refunds, then writes one: one at a
+    /// time, so two numbers cannot both fit the same remaining amount.
+    pub refund_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SandboxState {
@@ -73,6 +79,8 @@ impl SandboxState {
             faults: Arc::default(),
             oauth_codes: Arc::default(),
             zsxq_faults: Arc::default(),
+            refund_faults: Arc::default(),
+            refund_lock: Arc::default(),
         }
     }
 
@@ -88,6 +96,7 @@ where
     SandboxState: FromRef<S>,
 {
     wechat_pay::router()
+        .merge(wechat_refunds::router())
         .merge(wechat_oauth::router())
         .merge(zsxq::router())
 }

@@ -72,12 +72,12 @@ where
 }
 
 /// Where the simulator is mounted; WeChat Pay's own paths start after it.
-const MOUNT: &str = "/sandbox/wechatpay";
+pub(super) const MOUNT: &str = "/sandbox/wechatpay";
 
 pub(super) struct Sim {
     pub(super) config: StoredSandbox,
-    api_v3_key: [u8; 32],
-    platform_private_pem: String,
+    pub(super) api_v3_key: [u8; 32],
+    pub(super) platform_private_pem: String,
     pub(super) app_secret: String,
 }
 
@@ -114,12 +114,12 @@ pub(super) async fn sim(state: &SandboxState) -> Result<Sim, Response> {
     })
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
 /// WeChat Pay's `PARAM_ERROR`, naming the field as its `detail` does.
-fn param_error(field: &FieldError) -> Response {
+pub(super) fn param_error(field: &FieldError) -> Response {
     let body = json!({
         "code": "PARAM_ERROR",
         "message": format!("参数错误：{} {}", field.field, field.issue),
@@ -129,7 +129,7 @@ fn param_error(field: &FieldError) -> Response {
 }
 
 /// A signed JSON answer, as WeChat Pay signs with its platform key.
-fn signed(sim: &Sim, status: StatusCode, body: Option<Value>) -> Response {
+pub(super) fn signed(sim: &Sim, status: StatusCode, body: Option<Value>) -> Response {
     let text = body.map(|b| b.to_string()).unwrap_or_default();
     let timestamp = Utc::now().timestamp();
     let nonce = nonce();
@@ -222,7 +222,7 @@ fn check_signature(
 }
 
 /// The simulator, once the merchant's request has passed its signature check.
-async fn authenticated(
+pub(super) async fn authenticated(
     state: &SandboxState,
     method: &Method,
     uri: &Uri,
@@ -568,19 +568,38 @@ async fn notification(
         .await
         .map_err(|_| anyhow::anyhow!("sandbox not initialised"))?;
     let plaintext = transaction_json(&sim, order).to_string();
+    signed_notification(
+        &sim,
+        "TRANSACTION.SUCCESS",
+        "支付成功",
+        "transaction",
+        &plaintext,
+    )
+}
+
+/// A notification envelope around `plaintext` (encrypted with the APIv3 key,
+/// `original_type` also as the associated data, as WeChat Pay does), signed
+/// with the platform key: (headers, body).
+pub(super) fn signed_notification(
+    sim: &Sim,
+    event_type: &str,
+    summary: &str,
+    original_type: &str,
+    plaintext: &str,
+) -> anyhow::Result<(Vec<(&'static str, String)>, String)> {
     let resource = encrypt_resource(
         &sim.api_v3_key,
         plaintext.as_bytes(),
         &random(12),
-        "transaction",
-        "transaction",
+        original_type,
+        original_type,
     )?;
     let body = json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "create_time": Utc::now().with_timezone(&shared::dates::BUSINESS_TZ).to_rfc3339(),
         "resource_type": "encrypt-resource",
-        "event_type": "TRANSACTION.SUCCESS",
-        "summary": "支付成功",
+        "event_type": event_type,
+        "summary": summary,
         "resource": resource,
     })
     .to_string();
@@ -625,14 +644,22 @@ fn delivery_url(state: &SandboxState, notify_url: &str) -> anyhow::Result<reqwes
 
 pub async fn notify(state: &SandboxState, order: &orders::Model) -> anyhow::Result<StatusCode> {
     let (headers, body) = notification(state, order).await?;
+    post_notification(state, &order.notify_url, headers, body).await
+}
+
+/// Posts a signed notification to the merchant's `notify_url`; the merchant's status.
+pub(super) async fn post_notification(
+    state: &SandboxState,
+    notify_url: &str,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+) -> anyhow::Result<StatusCode> {
     // WeChat Pay gives the merchant 5 s to answer.
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(5))
         .build()?;
-    let mut request = client
-        .post(delivery_url(state, &order.notify_url)?)
-        .body(body);
+    let mut request = client.post(delivery_url(state, notify_url)?).body(body);
     for (name, value) in headers {
         request = request.header(name, value);
     }
@@ -641,6 +668,15 @@ pub async fn notify(state: &SandboxState, order: &orders::Model) -> anyhow::Resu
         .await
         .map_err(|e| anyhow::anyhow!(e.without_url()))?;
     Ok(response.status())
+}
+
+/// JSON `{headers, body}` of a notification, for a test to hand to another verifier.
+pub(super) fn preview_json(headers: Vec<(&'static str, String)>, body: String) -> Value {
+    let headers: serde_json::Map<String, Value> = headers
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Value::String(v)))
+        .collect();
+    json!({ "headers": headers, "body": body })
 }
 
 /// The notification the simulator would send for a paid order, as JSON
@@ -653,13 +689,7 @@ async fn notification_preview(
     match orders::Entity::find_by_id(no).one(&state.db).await {
         Ok(Some(order)) if order.trade_state == "SUCCESS" => {
             match notification(&state, &order).await {
-                Ok((headers, body)) => {
-                    let headers: serde_json::Map<String, Value> = headers
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), Value::String(v)))
-                        .collect();
-                    Json(json!({ "headers": headers, "body": body })).into_response()
-                }
+                Ok((headers, body)) => Json(preview_json(headers, body)).into_response(),
                 Err(e) => error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "SYSTEM_ERROR",

@@ -1,6 +1,7 @@
-//! What WeChat Pay v3 accepts in the order calls we make (prepay JSAPI, Native,
-//! H5; query; close), field by field, so the simulator refuses what the real
-//! service refuses (wechatpay.md §2.3, §2.5): required fields, JSON types,
+//! What WeChat Pay v3 accepts in the calls we make (prepay JSAPI, Native, H5;
+//! query; close; refund create and query), field by field, so the simulator
+//! refuses what the real service refuses (wechatpay.md §2.3, §2.5, §2.6):
+//! required fields, JSON types,
 //! lengths, charsets and formats. Lengths of text are counted in UTF-8 bytes,
 //! the stricter reading of WeChat's `string[1,127]` [?].
 
@@ -153,6 +154,83 @@ pub fn check_close(body: &Value) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// `out_refund_no`: 1–64 of `[0-9A-Za-z_-|*@]` (wechatpay.md §2.6). Written
+/// apart from the client's check on purpose: a mistake there must fail here.
+pub fn is_out_refund_no(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-|*@".contains(&b))
+}
+
+/// A whole number of fen ≥ 1 at `pointer`.
+fn fen(body: &Value, pointer: &str) -> Result<i64, FieldError> {
+    match body.pointer(pointer) {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| refuse(pointer, "应为大于0的整数（分）")),
+        None | Some(Value::Null) => Err(refuse(pointer, "缺少必填参数")),
+        Some(_) => Err(refuse(pointer, "应为大于0的整数（分）")),
+    }
+}
+
+/// The body of `POST /v3/refund/domestic/refunds` (wechatpay.md §2.6):
+/// `transaction_id` or `out_trade_no`, `out_refund_no`, `reason?` (≤ 80),
+/// `notify_url?` (https, no query), `funds_account?` (AVAILABLE),
+/// `amount{refund, total, currency}` with `refund ≤ total`, currency CNY.
+pub fn check_refund(body: &Value) -> Result<(), FieldError> {
+    if !body.is_object() {
+        return Err(refuse("/", "请求体应为JSON对象"));
+    }
+    let transaction_id = text(body, "/transaction_id", false, 32)?;
+    let out_trade_no = text(body, "/out_trade_no", false, 32)?;
+    if let Some(no) = out_trade_no
+        && !is_out_trade_no(no)
+    {
+        return Err(refuse("/out_trade_no", "应为6到32位数字、大小写字母、_-|*"));
+    }
+    if transaction_id.is_none() && out_trade_no.is_none() {
+        return Err(refuse(
+            "/out_trade_no",
+            "transaction_id和out_trade_no必须二选一",
+        ));
+    }
+    let out_refund_no = text(body, "/out_refund_no", true, 64)?.unwrap_or_default();
+    if !is_out_refund_no(out_refund_no) {
+        return Err(refuse(
+            "/out_refund_no",
+            "应为1到64位数字、大小写字母、_-|*@",
+        ));
+    }
+    text(body, "/reason", false, 80)?;
+    if let Some(url) = text(body, "/notify_url", false, 256)? {
+        check_notify_url(url).map_err(|issue| refuse("/notify_url", issue))?;
+    }
+    if text(body, "/funds_account", false, 32)?.is_some_and(|f| f != "AVAILABLE") {
+        return Err(refuse("/funds_account", "仅支持AVAILABLE"));
+    }
+    if !body.get("amount").is_some_and(Value::is_object) {
+        return Err(refuse("/amount", "缺少必填参数"));
+    }
+    let refund = fen(body, "/amount/refund")?;
+    let total = fen(body, "/amount/total")?;
+    if refund > total {
+        return Err(refuse("/amount/refund", "退款金额不能大于原订单金额"));
+    }
+    if text(body, "/amount/currency", true, 16)? != Some("CNY") {
+        return Err(refuse("/amount/currency", "境内商户仅支持CNY"));
+    }
+    if body
+        .pointer("/amount/from")
+        .is_some_and(|from| !from.is_array())
+    {
+        return Err(refuse("/amount/from", "应为数组"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -255,5 +333,66 @@ mod tests {
         );
         h5["scene_info"]["h5_info"]["type"] = json!("Wap");
         assert_eq!(field_of("h5", &h5), None);
+    }
+
+    fn refund() -> Value {
+        json!({
+            "out_trade_no": "CAMP2026112900001", "out_refund_no": "RF20261130A1b2C3",
+            "reason": "训练营押金退还", "notify_url": "https://camp.example.com/webhooks/wechatpay/refunds",
+            "amount": { "refund": 9900, "total": 9900, "currency": "CNY" },
+        })
+    }
+
+    #[test]
+    fn a_well_formed_refund_passes() {
+        assert_eq!(check_refund(&refund()), Ok(()));
+        let mut by_transaction = refund();
+        by_transaction["transaction_id"] = json!("4200000000202611290000000001");
+        by_transaction
+            .as_object_mut()
+            .map(|o| o.remove("out_trade_no"));
+        assert_eq!(check_refund(&by_transaction), Ok(()));
+    }
+
+    #[test]
+    fn every_refund_field_is_held_to_its_rule() {
+        let cases: Vec<(&str, Value)> = vec![
+            ("/out_trade_no", json!("CAMP1")),
+            ("/out_trade_no", json!(null)),
+            ("/out_refund_no", json!("")),
+            ("/out_refund_no", json!("a".repeat(65))),
+            ("/out_refund_no", json!("RF#1")),
+            ("/out_refund_no", json!(null)),
+            ("/reason", json!("退".repeat(27))),
+            ("/reason", json!("a\u{7}b")),
+            (
+                "/notify_url",
+                json!("http://camp.example.com/webhooks/wechatpay/refunds"),
+            ),
+            ("/notify_url", json!("https://camp.example.com/refunds?x=1")),
+            ("/amount/refund", json!(0)),
+            ("/amount/refund", json!(9901)),
+            ("/amount/refund", json!("9900")),
+            ("/amount/total", json!(-1)),
+            ("/amount/total", json!(99.5)),
+            ("/amount/currency", json!("USD")),
+            ("/amount/currency", json!(null)),
+            ("/amount", json!(null)),
+        ];
+        for (field, value) in cases {
+            let mut body = refund();
+            if let Some(slot) = body.pointer_mut(field) {
+                *slot = value.clone();
+            }
+            let refused = check_refund(&body).err().map(|e| e.field);
+            assert_eq!(refused.as_deref(), Some(field), "{field} = {value}");
+        }
+        let mut body = refund();
+        body["funds_account"] = json!("UNSETTLED");
+        assert_eq!(
+            check_refund(&body).err().map(|e| e.field).as_deref(),
+            Some("/funds_account")
+        );
+        assert!(check_refund(&json!([])).is_err());
     }
 }

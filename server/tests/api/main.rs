@@ -14,6 +14,7 @@ mod operations;
 mod pages;
 mod payments;
 mod permissions;
+mod refunds_client;
 mod schema;
 mod search;
 mod secrets_in_logs;

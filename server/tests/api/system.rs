@@ -128,18 +128,23 @@ async fn each_address_is_limited_per_minute() {
     let body: shared::error::ApiError = response.json().await.unwrap();
     assert_eq!(body.code, shared::error::ErrorCode::RateLimited);
     // Webhooks are never limited away: WeChat Pay must get through.
-    let webhook = client
-        .raw(
-            Method::POST,
-            "/webhooks/wechatpay/transactions",
-            Some((b"{}".to_vec(), "application/json")),
-        )
-        .await;
-    assert_eq!(
-        webhook.status(),
-        StatusCode::UNAUTHORIZED,
-        "rejected for its missing signature, not for the rate"
-    );
+    for path in [
+        "/webhooks/wechatpay/transactions",
+        "/webhooks/wechatpay/refunds",
+    ] {
+        let webhook = client
+            .raw(
+                Method::POST,
+                path,
+                Some((b"{}".to_vec(), "application/json")),
+            )
+            .await;
+        assert_eq!(
+            webhook.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}: rejected for its missing signature, not for the rate"
+        );
+    }
 }
 
 /// Members behind one carrier NAT share an address: the payment page's status

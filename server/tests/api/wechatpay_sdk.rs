@@ -37,6 +37,11 @@ async fn the_wechatpayv3_sdk_agrees_with_our_simulator_and_client() {
         "platform_public_key_id": stored.platform_public_key_id,
         "platform_public_key": stored.platform_public_key_pem,
         "notify_url": server::payments::gateway::notify_url(&app.state),
+        "refund_notify_url": server::settings::wechat_pay::notify_url(
+            &app.state.config,
+            &app.state.self_url,
+            server::refunds::webhook::NOTIFY_PATH,
+        ),
         "our_authorization": {
             "method": "POST", "path": path, "body": body, "timestamp": timestamp,
             "nonce": nonce, "header": header,

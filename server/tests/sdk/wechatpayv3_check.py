@@ -1,8 +1,10 @@
 """Holds our WeChat Pay v3 simulator and client against the third-party SDK
 `wechatpayv3` (PyPI, 2.0.4): the SDK's signed requests must be accepted by the
 simulator, the SDK must verify the simulator's signed answers (it raises
-otherwise) and its signed, encrypted notification, and the SDK must compute
-the same Authorization signature as our client for the same request.
+otherwise) and its signed, encrypted notifications (payment and refund), the
+SDK's refund calls must work against the simulator (create, idempotent retry,
+query), and the SDK must compute the same Authorization signature as our
+client for the same request.
 
 Run by server/tests/api/wechatpay_sdk.rs with one argument: a JSON file with
 the merchant and sandbox settings. Exits non-zero on the first mismatch.
@@ -79,6 +81,8 @@ def main():
     tampered["wechatpay-timestamp"] = str(int(tampered["wechatpay-timestamp"]) + 1)
     check(wxpay.callback(headers=tampered, body=preview["body"]) is None, "a tampered notification is refused")
 
+    check_refund(cfg, wxpay, out_trade_no)
+
     # Close another order: a signed 204 the SDK verifies.
     other = "SDK" + uuid.uuid4().hex[:20].upper()
     code, _ = wxpay.pay(description="x", out_trade_no=other, amount={"total": 1})
@@ -103,6 +107,51 @@ def main():
     )
     check(fields(theirs) == fields(ours["header"]), f"signatures differ:\n{theirs}\n{ours['header']}")
     print("wechatpayv3 agrees with our simulator and client")
+
+
+def check_refund(cfg, wxpay, out_trade_no):
+    """Refund the paid order with the SDK, retry it, query it, and verify and
+    decrypt its REFUND.SUCCESS notification."""
+    out_refund_no = "RFSDK" + uuid.uuid4().hex[:20].upper()
+    amount = {"refund": 9900, "total": 9900, "currency": "CNY"}
+    code, message = wxpay.refund(
+        out_refund_no=out_refund_no, amount=amount, out_trade_no=out_trade_no,
+        reason="训练营押金退还", notify_url=cfg["refund_notify_url"],
+    )
+    check(code == 200, f"refund accepted: {code} {message}")
+    first = json.loads(message)
+    check(first["status"] in ("PROCESSING", "SUCCESS") and first["out_refund_no"] == out_refund_no, f"refund: {first}")
+    # The same number and body again: the same refund.
+    code, message = wxpay.refund(
+        out_refund_no=out_refund_no, amount=amount, out_trade_no=out_trade_no,
+        reason="训练营押金退还", notify_url=cfg["refund_notify_url"],
+    )
+    check(code == 200 and json.loads(message)["refund_id"] == first["refund_id"], f"idempotent refund: {code} {message}")
+    # The same number with another amount: INVALID_REQUEST.
+    code, message = wxpay.refund(
+        out_refund_no=out_refund_no, amount={"refund": 1, "total": 9900, "currency": "CNY"},
+        out_trade_no=out_trade_no, notify_url=cfg["refund_notify_url"],
+    )
+    check(code == 400 and json.loads(message)["code"] == "INVALID_REQUEST", f"changed refund refused: {code} {message}")
+    # Until it settles, then the query says SUCCESS.
+    for _ in range(50):
+        code, message = wxpay.query_refund(out_refund_no=out_refund_no)
+        check(code == 200, f"refund query: {code} {message}")
+        if json.loads(message)["status"] == "SUCCESS":
+            break
+        time.sleep(0.2)
+    refund = json.loads(message)
+    check(refund["status"] == "SUCCESS" and refund["amount"]["refund"] == 9900 and refund.get("success_time"), f"settled refund: {refund}")
+    code, message = wxpay.query_refund(out_refund_no="RFSDKNOSUCHREFUND")
+    check(code == 404 and json.loads(message)["code"] == "RESOURCE_NOT_EXISTS", f"unknown refund: {code} {message}")
+
+    preview = requests.get(cfg["base"] + f"/sandbox/wechatpay/control/refund-notification/{out_refund_no}", timeout=10).json()
+    result = wxpay.callback(headers=preview["headers"], body=preview["body"])
+    check(result is not None, "the SDK verifies and decrypts the refund notification")
+    check(result["event_type"] == "REFUND.SUCCESS", f"refund event: {result['event_type']}")
+    notice = result["resource"]
+    check(notice["out_refund_no"] == out_refund_no and notice["refund_status"] == "SUCCESS", f"refund notification: {notice}")
+    check(notice["out_trade_no"] == out_trade_no and notice["amount"]["refund"] == 9900, f"refund amounts: {notice}")
 
 
 if __name__ == "__main__":

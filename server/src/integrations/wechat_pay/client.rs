@@ -86,6 +86,23 @@ impl WechatPayClient {
         })
     }
 
+    /// The same client with other connect and total timeouts (tests use short
+    /// ones to meet a hanging server; the defaults are 10 s and 30 s).
+    ///
+    /// # Errors
+    /// [`WechatPayError::Http`] when the HTTP client cannot be built.
+    pub fn with_timeouts(
+        mut self,
+        connect: Duration,
+        total: Duration,
+    ) -> Result<Self, WechatPayError> {
+        self.http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(total)
+            .build()?;
+        Ok(self)
+    }
+
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
@@ -93,6 +110,11 @@ impl WechatPayClient {
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// Unix seconds by the client's clock (signatures, freshness checks).
+    pub(super) fn now(&self) -> i64 {
+        (self.clock)()
     }
 
     /// Returns the `prepay_id` (valid 2 hours) for [`super::jsapi_pay_params`].
@@ -200,7 +222,7 @@ impl WechatPayClient {
     }
 
     /// Signs and sends one call; returns the body of a 2xx answer whose signature verifies.
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: Method,
         path_and_query: &str,
@@ -219,7 +241,7 @@ impl WechatPayClient {
         Ok(bytes.to_vec())
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: Method,
         path_and_query: &str,
@@ -299,7 +321,7 @@ pub fn time_expire(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> WechatPayError {
+pub(super) fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> WechatPayError {
     let error: ApiErrorBody = serde_json::from_slice(bytes).unwrap_or_default();
     WechatPayError::Api {
         status: status.as_u16(),
@@ -312,7 +334,7 @@ fn api_error(status: reqwest::StatusCode, bytes: &[u8]) -> WechatPayError {
     }
 }
 
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WechatPayError> {
+pub(super) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, WechatPayError> {
     serde_json::from_slice(body).map_err(|e| WechatPayError::Decode(e.to_string()))
 }
 

@@ -1,12 +1,14 @@
 //! WeChat Pay API v3 for a direct merchant: the merchant's request signatures,
 //! verification of WeChat Pay's signed responses and callbacks (public-key and
 //! platform-certificate mode), AES-256-GCM callback payloads, JSAPI front-end
-//! parameters, and the order calls (prepay, query, close). Refunds and the
-//! built-in sandbox are built on these pieces elsewhere.
+//! parameters, the order calls (prepay, query, close) and the refund calls
+//! (create, query, notification resource). The built-in sandbox is built on
+//! these pieces elsewhere.
 
 pub mod client;
 pub mod keys;
 pub mod notify;
+pub mod refund;
 pub mod sign;
 
 pub use client::{ClientConfig, Clock, PrepayRequest, WechatPayClient, system_clock};
@@ -14,6 +16,10 @@ pub use keys::{KeyPairPem, MerchantKey, PlatformKeys, generate_key_pair};
 pub use notify::{
     CallbackError, CallbackKind, EncryptedResource, Notification, Payer, TradeState, Transaction,
     TransactionAmount, VerifiedCallback, decrypt_resource, encrypt_resource, open_callback,
+};
+pub use refund::{
+    NoticeAmount, Refund, RefundAmount, RefundCallError, RefundNotice, RefundRequest,
+    is_out_refund_no,
 };
 pub use sign::{
     AuthorizationFields, DEFAULT_MAX_SKEW_SECS, JsapiPayParams, SignatureHeaders,
