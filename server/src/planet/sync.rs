@@ -343,6 +343,9 @@ async fn read(
             };
             let seen = read_topics(&ctx.db, client, run, checkin_id, since, progress).await?;
             let txn = ctx.db.begin().await?;
+            // The camp's lock first: `mark_gone` reads before it writes, which
+            // SQLite refuses at once while another camp's sync is writing.
+            checkins::matching::lock_camp(&txn, camp.id).await?;
             if kind == SyncKind::Full {
                 checkins::records::mark_gone(&txn, camp.id, &seen, start).await?;
             }
@@ -491,6 +494,7 @@ async fn read_ranking(
         index += count;
     }
     let txn = db.begin().await?;
+    checkins::matching::lock_camp(&txn, run.camp_id).await?;
     checkins::records::record_ranking(&txn, run.camp_id, &rows).await?;
     checkins::matching::apply(&txn, run.camp_id).await?;
     txn.commit().await?;
