@@ -189,6 +189,7 @@ fn Frame(me: Me, info: SystemInfo) -> impl IntoView {
                     </div>
                 </header>
                 <main class="admin-content">
+                    {role.can(Area::Operations).then(|| view! { <crate::alerts::AlertBanner /> })}
                     <Outlet />
                 </main>
             </div>

@@ -3,6 +3,7 @@
 //! client; the server enforces every permission the menu hides.
 #![recursion_limit = "256"]
 
+mod alerts;
 mod components;
 mod layout;
 mod pages;

@@ -458,6 +458,25 @@ impl ApiClient {
         .await
     }
 
+    // ---- staff: alerts (operations) ----
+
+    /// Open alerts (`resolved: Some(false)`), resolved ones, or all.
+    pub async fn alerts(
+        &self,
+        resolved: Option<bool>,
+    ) -> Result<Vec<crate::ops::AlertDto>, ApiError> {
+        let query = resolved
+            .map(|r| format!("?resolved={r}"))
+            .unwrap_or_default();
+        self.get(format!("/api/v1/admin/alerts{query}")).await
+    }
+
+    /// "已处理": the alert leaves the banner (audited).
+    pub async fn resolve_alert(&self, id: i64) -> Result<crate::ops::AlertDto, ApiError> {
+        self.send_empty(Method::Post, format!("/api/v1/admin/alerts/{id}/resolve"))
+            .await
+    }
+
     // ---- staff: WeChat Pay settings ----
 
     pub async fn wechat_pay_settings(&self) -> Result<WechatPaySettingsView, ApiError> {
