@@ -6,7 +6,7 @@
 //! add up to more than it paid" (issue 10: "enforced in the database
 //! transaction, not only in code paths"): a trigger on `refunds` refuses an
 //! insert or update after which the order's refunds that hold money (every
-//! status but `closed` and `cancelled`, `shared::refunds::RefundStatus::holds_amount`)
+//! status but `closed`, `shared::refunds::RefundStatus::holds_amount`)
 //! exceed the paid order's amount, or that refunds an order not paid. It
 //! serialises writers per order first — SQLite has one writer at a time; on
 //! PostgreSQL the trigger updates the order row, a row lock that concurrent
@@ -36,8 +36,10 @@ const STATUSES: [&str; 10] = [
     "cancelled",
 ];
 
-/// The statuses whose amount no longer counts against the order.
-const FREED: &str = "('closed', 'cancelled')";
+/// The statuses whose amount no longer counts against the order: only a
+/// number WeChat Pay closed. A cancelled number keeps its amount, because a
+/// number that was sent may still be paid (a "not found" can be stale).
+const FREED: &str = "('closed')";
 
 fn sqlite_triggers() -> Vec<String> {
     let over = |exclude_self: &str| {

@@ -56,7 +56,11 @@ pub enum RefundStatus {
     /// query) or cancel.
     NeedsManual,
     /// An admin withdrew a needs-manual refund after a query showed WeChat Pay
-    /// has no refund under this number. Final; no money moved.
+    /// has no refund under this number. Never sent again, but its amount stays
+    /// held and WeChat Pay's later word about it still applies: a number that
+    /// left may yet be paid (a "not found" can be stale), so withdrawing it must
+    /// never make room for a second number for the same money. Freeing it takes
+    /// reconciliation against WeChat Pay's refund bill (not built yet).
     Cancelled,
 }
 
@@ -156,14 +160,14 @@ impl RefundStatus {
 
     /// Whether this number's money is (or may yet be) on its way to the member,
     /// so it counts against what the order paid. Only a number WeChat Pay
-    /// closed, or one it proved it never had, frees its amount.
+    /// closed frees its amount; a cancelled one does not (see [`Self::Cancelled`]).
     pub fn holds_amount(self) -> bool {
-        !matches!(self, Self::Closed | Self::Cancelled)
+        !matches!(self, Self::Closed)
     }
 
     /// No event changes it any more.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Closed | Self::Cancelled)
+        matches!(self, Self::Succeeded | Self::Closed)
     }
 
     /// The status after `event`, or why not. Repeating WeChat Pay's current
@@ -192,7 +196,8 @@ impl RefundStatus {
                 | S::Retrying
                 | S::Processing
                 | S::Abnormal
-                | S::NeedsManual,
+                | S::NeedsManual
+                | S::Cancelled,
                 E::ReportedProcessing,
             ) => S::Processing,
             (
@@ -202,6 +207,7 @@ impl RefundStatus {
                 | S::Processing
                 | S::Abnormal
                 | S::NeedsManual
+                | S::Cancelled
                 | S::Succeeded,
                 E::ReportedSuccess,
             ) => S::Succeeded,
@@ -212,6 +218,7 @@ impl RefundStatus {
                 | S::Processing
                 | S::Abnormal
                 | S::NeedsManual
+                | S::Cancelled
                 | S::Closed,
                 E::ReportedClosed,
             ) => S::Closed,
@@ -221,7 +228,8 @@ impl RefundStatus {
                 | S::Retrying
                 | S::Processing
                 | S::Abnormal
-                | S::NeedsManual,
+                | S::NeedsManual
+                | S::Cancelled,
                 E::ReportedAbnormal,
             ) => S::Abnormal,
             // "Query before any retry": an admin's retry starts with a query.
@@ -272,13 +280,14 @@ mod tests {
 
     /// Reporters: the statuses in which the number was (or may have been) sent
     /// and is not final, so WeChat Pay's word about it applies.
-    const SENT: [RefundStatus; 6] = [
+    const SENT: [RefundStatus; 7] = [
         S::Submitting,
         S::Unknown,
         S::Retrying,
         S::Processing,
         S::Abnormal,
         S::NeedsManual,
+        S::Cancelled,
     ];
 
     /// The whole allowed table, written out independently of `apply`.
@@ -315,7 +324,7 @@ mod tests {
     #[test]
     fn every_allowed_transition_lands_where_the_table_says() {
         let table = allowed();
-        assert_eq!(table.len(), 35);
+        assert_eq!(table.len(), 39);
         for ((from, event), to) in &table {
             assert_eq!(from.apply(*event), Ok(*to), "{from:?} + {event:?}");
         }
@@ -338,13 +347,13 @@ mod tests {
                 );
             }
         }
-        assert_eq!(forbidden, S::ALL.len() * EVENTS.len() - 35);
+        assert_eq!(forbidden, S::ALL.len() * EVENTS.len() - 39);
     }
 
     #[test]
     fn a_number_that_succeeded_or_closed_is_never_sent_again() {
         for from in [S::Succeeded, S::Closed, S::Cancelled] {
-            assert!(from.is_final());
+            assert_eq!(from.is_final(), from != S::Cancelled);
             for event in [E::Send, E::AdminRetry, E::NotFound] {
                 assert!(from.apply(event).is_err(), "{from:?} + {event:?}");
             }
@@ -371,9 +380,21 @@ mod tests {
     }
 
     #[test]
-    fn only_closed_and_cancelled_free_the_amount() {
+    fn only_a_number_wechat_closed_frees_the_amount() {
         let freeing: Vec<_> = S::ALL.into_iter().filter(|s| !s.holds_amount()).collect();
-        assert_eq!(freeing, vec![S::Closed, S::Cancelled]);
+        assert_eq!(freeing, vec![S::Closed]);
+    }
+
+    /// Review D1: a needs-manual number may still be paid by WeChat Pay after
+    /// an admin withdraws it, so withdrawing frees nothing and WeChat Pay's
+    /// later SUCCESS is still recorded.
+    #[test]
+    fn a_withdrawn_number_keeps_its_amount_and_wechats_word() {
+        let cancelled = S::NeedsManual.apply(E::AdminCancel);
+        assert_eq!(cancelled, Ok(S::Cancelled));
+        assert!(S::Cancelled.holds_amount());
+        assert_eq!(S::Cancelled.apply(E::ReportedSuccess), Ok(S::Succeeded));
+        assert_eq!(S::Cancelled.apply(E::ReportedClosed), Ok(S::Closed));
     }
 
     #[test]

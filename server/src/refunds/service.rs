@@ -59,6 +59,10 @@ pub enum RefundError {
     Forbidden(#[from] ForbiddenTransition),
     #[error("refund status {0:?} is not a known status")]
     CorruptStatus(String),
+    /// The row's status changed since it was read (another writer got there
+    /// first); nothing was written. Read it again, under its lock.
+    #[error("refund {0} changed since it was read")]
+    Stale(String),
     /// WeChat Pay could not be asked (a query failed); nothing was changed.
     #[error(transparent)]
     Upstream(crate::integrations::wechat_pay::RefundCallError),
@@ -88,7 +92,7 @@ impl RefundError {
             Self::OrderNotPaid(_) | Self::OrderTooOld(_) => ErrorCode::RefundNotAllowed,
             Self::InvalidAmount(_) => ErrorCode::Validation,
             Self::ExceedsPaid { .. } => ErrorCode::RefundExceedsPaid,
-            Self::Forbidden(_) => ErrorCode::RefundStateConflict,
+            Self::Forbidden(_) | Self::Stale(_) => ErrorCode::RefundStateConflict,
             Self::Upstream(_) => ErrorCode::Upstream,
             Self::CorruptStatus(_) | Self::Db(_) => return None,
         })
@@ -112,6 +116,7 @@ impl RefundError {
             ),
             Self::ExceedsPaid { .. } => ErrorCode::RefundExceedsPaid.default_message().into(),
             Self::Forbidden(f) => format!("退款状态为“{}”，不能执行此操作", f.from.label()),
+            Self::Stale(_) => "退款状态刚刚已被更新，请刷新后重试".into(),
             Self::Upstream(e) => format!("查询微信支付失败：{}", e.message()),
             Self::CorruptStatus(_) | Self::Db(_) => ErrorCode::Internal.default_message().into(),
         }
@@ -158,7 +163,7 @@ async fn lock_order(db: &impl ConnectionTrait, order_id: i64) -> Result<bool, Re
     Ok(locked.rows_affected == 1)
 }
 
-/// Fen of `order_id`'s refunds that hold money (every status but closed and cancelled).
+/// Fen of `order_id`'s refunds that hold money (every status but closed).
 pub async fn held_fen(db: &impl ConnectionTrait, order_id: i64) -> Result<i64, RefundError> {
     let rows = refunds::Entity::find()
         .filter(refunds::Column::PaymentOrderId.eq(order_id))
@@ -300,6 +305,7 @@ pub async fn apply(
     }
     let now = Utc::now();
     let attempts = refund.attempts;
+    let out_refund_no = refund.out_refund_no.clone();
     let mut row = refund.into_active_model();
     row.status = Set(to.as_str().to_owned());
     row.updated_at = Set(now);
@@ -323,7 +329,18 @@ pub async fn apply(
     if to == RefundStatus::Succeeded {
         row.succeeded_at = Set(Some(now));
     }
-    let stored = row.update(db).await?;
+    // Compare and set: written only if the status is still the one the
+    // machine decided from, so a row read without its lock (or before another
+    // writer) can never overwrite a newer status (review D2).
+    let stored = refunds::Entity::update(row)
+        .validate()?
+        .filter(refunds::Column::Status.eq(from.as_str()))
+        .exec(db)
+        .await
+        .map_err(|e| match e {
+            DbErr::RecordNotUpdated => RefundError::Stale(out_refund_no.clone()),
+            e => e.into(),
+        })?;
     Ok((stored, true))
 }
 

@@ -792,3 +792,69 @@ async fn the_database_refuses_an_excess_even_from_code_that_skips_the_service() 
         other => panic!("{other:?}"),
     }
 }
+
+/// Review D2: a status change is a compare-and-set on the status the machine
+/// decided from, so a row read before another writer's change cannot
+/// overwrite it (here: a stale "pending" copy must not undo "succeeded").
+#[tokio::test]
+async fn a_stale_copy_of_a_refund_cannot_overwrite_a_newer_status() {
+    let app = TestApp::spawn().await;
+    let order = paid_order(&app, "31415926535").await;
+    let refund = new_refund(&app, &order).await;
+    let stale = refund.clone();
+    let (sent, _) = service::apply(&app.db, refund, RefundEvent::Send, Said::default())
+        .await
+        .unwrap();
+    let (done, _) = service::apply(&app.db, sent, RefundEvent::ReportedSuccess, Said::default())
+        .await
+        .unwrap();
+    assert_eq!(done.status, "succeeded");
+    let again = service::apply(&app.db, stale, RefundEvent::Send, Said::default()).await;
+    assert!(matches!(again, Err(RefundError::Stale(_))), "{again:?}");
+    assert_eq!(status(&app, &done.out_refund_no).await, "succeeded");
+}
+
+/// Review D1: withdrawing a needs-manual number frees nothing (WeChat Pay may
+/// still pay it), so no second number can be created for the same money, and
+/// WeChat Pay's later SUCCESS is recorded.
+#[tokio::test]
+async fn a_withdrawn_refund_keeps_its_amount_and_records_a_later_success() {
+    let app = TestApp::spawn().await;
+    let order = paid_order(&app, "27182818284").await;
+    let refund = new_refund(&app, &order).await;
+    let mut row_now = refund;
+    for event in [
+        RefundEvent::Send,
+        RefundEvent::FinalError,
+        RefundEvent::AdminCancel,
+    ] {
+        row_now = service::apply(&app.db, row_now, event, Said::default())
+            .await
+            .unwrap()
+            .0;
+    }
+    assert_eq!(row_now.status, "cancelled");
+    let second = service::create_for_order(
+        &app.db,
+        NewRefund {
+            payment_order_id: order.id,
+            amount_fen: order.amount_fen,
+            reason: None,
+            created_by: None,
+        },
+    )
+    .await;
+    assert!(
+        matches!(second, Err(RefundError::ExceedsPaid { .. })),
+        "{second:?}"
+    );
+    let (paid, _) = service::apply(
+        &app.db,
+        row_now,
+        RefundEvent::ReportedSuccess,
+        Said::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(paid.status, "succeeded");
+}
