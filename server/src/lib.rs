@@ -11,6 +11,7 @@ pub mod camps;
 pub mod checkins;
 pub mod client_addr;
 pub mod config;
+pub mod db;
 pub mod enrollments;
 pub mod entity;
 pub mod error;

@@ -1,10 +1,11 @@
 //! Raising, listing and resolving alerts; each change audited in its transaction.
 
+use crate::db::WriteTransaction;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use shared::ops::{AlertDto, AlertQuery};
 
@@ -33,7 +34,7 @@ fn target(id: Option<i64>, label: &str) -> Target {
 
 /// Raises an alert unless one with its key exists. Returns whether it is new.
 pub async fn raise(db: &DatabaseConnection, alert: NewAlert) -> Result<bool, DbErr> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let inserted = alerts::Entity::insert(alerts::ActiveModel {
         kind: Set(alert.kind.as_str().to_owned()),
         dedupe_key: Set(alert.dedupe_key.clone()),
@@ -98,7 +99,7 @@ pub async fn list(db: &impl ConnectionTrait, query: &AlertQuery) -> AppResult<Ve
 /// Marks an open alert resolved by `actor`. Resolving twice is refused
 /// (`alert_resolved`), so two admins cannot both think they handled it.
 pub async fn resolve(db: &DatabaseConnection, actor: &Actor, id: i64) -> AppResult<AlertDto> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let updated = alerts::Entity::update_many()
         .col_expr(alerts::Column::ResolvedAt, Expr::value(Utc::now()))
         .col_expr(alerts::Column::ResolvedBy, Expr::value(actor.id))

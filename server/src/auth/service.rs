@@ -1,8 +1,9 @@
+use crate::db::WriteTransaction;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 use shared::error::ErrorCode;
 
@@ -74,7 +75,7 @@ pub async fn sign_in(
     if !password::verify(password_text, &user.password_hash).await {
         let failures = failures + 1;
         let locks = !address.is_empty() && failures >= config.max_failed_logins;
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let row = login_throttles::ActiveModel {
             user_id: Set(user.id),
             address: Set(address.clone()),
@@ -110,7 +111,7 @@ pub async fn sign_in(
         return Err(AppError::code(ErrorCode::AccountDisabled));
     }
 
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     login_throttles::Entity::delete_by_id((user.id, address))
         .exec(&txn)
         .await?;

@@ -17,6 +17,7 @@
 
 #![allow(clippy::print_stdout)] // printing figures is this program's job
 
+use server::db::WriteTransaction;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ use reqwest::Method;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -352,7 +353,7 @@ async fn seed_members(
 ) -> anyhow::Result<Expected> {
     let now = Utc::now();
     let mut expected = Expected::new();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     for (c, camp) in (0..).zip(camp_list) {
         let rows: Vec<enrollments::ActiveModel> = (0..members)
             .map(|j| {
@@ -438,7 +439,7 @@ async fn seed_posts(
             let date = camp.start_date + chrono::Duration::days(day);
             seeds.extend(day_of_posts(&mut rng, c, camp, size.members, date)?);
         }
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         added += add_topics(&txn, &seeds).await?;
         txn.commit().await?;
     }
@@ -648,7 +649,7 @@ async fn nightly_sync(
     let camp_count = camp_list.len();
     let yesterday = today - chrono::Duration::days(1);
     let mut rng = StdRng::seed_from_u64(20_261_201);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     for (c, camp) in (0..).zip(camp_list) {
         let posts = day_of_posts(&mut rng, c, camp, size.nightly, yesterday)?;
         add_topics(&txn, &posts).await?;

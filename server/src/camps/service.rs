@@ -1,9 +1,10 @@
+use crate::db::WriteTransaction;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use shared::api::{
     CampDto, CampListQuery, CampRequest, CampStatus, CampStatusFilter, Page, Paging, PublicCamp,
@@ -498,7 +499,7 @@ pub async fn create(
     request.intro_html = sanitize_intro(&request.intro_html);
     validate(&request, today, None)?;
     let uploads = check_references(db, &request).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let mut row = camps::ActiveModel {
         created_by: Set(actor.id),
         created_at: Set(Utc::now()),
@@ -528,7 +529,7 @@ pub async fn update(
     public_url: &str,
 ) -> AppResult<CampDto> {
     request.intro_html = sanitize_intro(&request.intro_html);
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let existing = find(&txn, id).await?;
     validate(&request, today, Some(&existing))?;
     let uploads = check_references(&txn, &request).await?;
@@ -567,7 +568,7 @@ pub async fn delete(
     id: i64,
     today: NaiveDate,
 ) -> AppResult<()> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let camp = find(&txn, id).await?;
     if status(&camp, today) != CampStatus::NotStarted {
         return Err(CampError::Started.into());

@@ -15,12 +15,13 @@
 //!   record (`records::store`), so importing the same file twice, or a file
 //!   overlapping a sync, adds nothing.
 
+use crate::db::WriteTransaction;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use rust_xlsxwriter::{Format, Workbook};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use shared::checkin_api::ImportOutcome;
 use shared::error::{ApiError, ErrorCode, FieldErrors};
 use shared::roles::{Area, Scope};
@@ -325,7 +326,7 @@ pub async fn import(
     let items = tokio::task::spawn_blocking(move || parse(&bytes))
         .await
         .map_err(anyhow::Error::from)??;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let stored = records::store(&txn, camp_id, Source::Import, &items).await?;
     audit::record(
         &txn,

@@ -4,11 +4,10 @@
 //! members). Audited in the same transaction; the camp is re-matched and
 //! recounted in that transaction too, so the answer shows the result.
 
+use crate::db::WriteTransaction;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use shared::error::ErrorCode;
 use shared::matching::MatchStatus;
 use shared::roles::{Area, Scope};
@@ -42,7 +41,7 @@ async fn begin_locked(
         .await?
         .ok_or_else(|| AppError::not_found("报名记录"))?
         .camp_id;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     lock_camp(&txn, camp_id).await?;
     let enrollment = enrollments::Entity::find_by_id(id)
         .one(&txn)

@@ -11,14 +11,13 @@
 //! - `checkin_days` is `shared::checkins::counted_days` over the matched
 //!   account's records that are not gone, camp start..=end.
 
+use crate::db::WriteTransaction;
 use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use shared::matching::{EnrollmentForMatch, PlanetAccount, match_enrollments};
 
@@ -40,7 +39,7 @@ impl Job for MatchCamp {
     const NAME: &'static str = "match_camp";
 
     async fn run(self, ctx: &JobContext) -> anyhow::Result<String> {
-        let txn = ctx.db.begin().await?;
+        let txn = ctx.db.begin_write().await?;
         let summary = apply(&txn, self.camp_id)
             .await
             .with_context(|| format!("matching camp {}", self.camp_id))?;

@@ -1,3 +1,4 @@
+use crate::db::WriteTransaction;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -5,7 +6,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Select, TransactionTrait,
+    QueryFilter, QueryOrder, Select,
 };
 use shared::api::{
     EnrollmentDetail, EnrollmentQuery, EnrollmentRow, JoinedFilter, Page, Paging, PaymentRecord,
@@ -207,7 +208,7 @@ pub async fn mark_joined(
     if staff.require(Area::Members)? != shared::roles::Scope::All {
         return Err(AppError::code(shared::error::ErrorCode::Forbidden));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let enrollment = find_visible(&txn, staff, id).await?;
     if enrollment.joined_group != joined {
         enrollments::Entity::update_many()

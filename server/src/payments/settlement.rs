@@ -2,6 +2,7 @@
 //! paid exactly once — by the signed notification or by a query, whichever is
 //! first — and the lost-notification poll that queries and closes open orders.
 
+use crate::db::WriteTransaction;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -304,7 +305,7 @@ async fn mark_paid_now(
     gateway: &Gateway,
     tx: &Transaction,
 ) -> AppResult<PaidOutcome> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let outcome = mark_paid(&txn, gateway, tx).await?;
     txn.commit().await?;
     Ok(outcome)

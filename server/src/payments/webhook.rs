@@ -10,6 +10,7 @@
 //!   once, and logged with its sealed body in the same database transaction.
 //!   Only our own failure (the database) asks for a resend.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -169,7 +169,7 @@ const REJECTED_SIGNATURE: &str = "rejected_signature";
 /// the poll finds the payment itself by querying.
 async fn unusable(state: &AppState, source: &str, body: &[u8], why: String) -> AppResult<()> {
     tracing::warn!(error = %why, "a verified payment notification could not be read");
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let line = LogLine {
         notification_id: None,
         out_trade_no: None,
@@ -199,7 +199,7 @@ async fn apply(
     tx: &Transaction,
     body: &[u8],
 ) -> AppResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let outcome = settlement::mark_paid(&txn, gateway, tx).await?;
     let (label, detail) = match &outcome {
         PaidOutcome::Paid => ("paid", String::new()),

@@ -1,9 +1,10 @@
 //! "保存并发布知识星球" (PRD §4.2.1.2): creates the camp's accumulated check-in
 //! project on Knowledge Planet and stores its id in `camps.planet_project_id`.
 
+use crate::db::WriteTransaction;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::PlanetError;
 use crate::audit::{self, Action, Actor, Target};
@@ -92,7 +93,7 @@ pub async fn publish(
     let request = new_checkin(camp);
     let created = client.create_checkin_project(&request).await?;
     let project_id = created.checkin_id.to_string();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let updated = camps::Entity::update_many()
         .col_expr(
             camps::Column::PlanetProjectId,

@@ -1,5 +1,6 @@
 //! Reading, saving and testing the Knowledge Planet settings (super admin).
 
+use crate::db::WriteTransaction;
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use shared::error::{ApiError, FieldErrors};
 use shared::planet::{
@@ -37,7 +38,7 @@ pub async fn update(
     actor: &Actor,
     update: &PlanetSettingsUpdate,
 ) -> AppResult<PlanetSettingsView> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     crate::settings::lock_for_update(&txn, KEY).await?;
     let mut stored = load(&txn).await?;
     let mut errors = FieldErrors::new();

@@ -16,6 +16,7 @@
 //! (`checkins::matching::apply`), so a succeeded run's figures are current.
 //! [`SyncTick`] (01:00 Beijing) enqueues the night's runs through the outbox.
 
+use crate::db::WriteTransaction;
 use std::collections::HashSet;
 
 use anyhow::Context;
@@ -23,7 +24,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use shared::planet::{SyncRunDto, SyncRunQuery};
@@ -139,7 +140,7 @@ pub async fn enqueue_night(db: &DatabaseConnection, today: NaiveDate) -> anyhow:
         .filter(camps::Column::EndDate.gte(yesterday))
         .all(db)
         .await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let mut enqueued = 0;
     for camp in camps {
         let kinds: &[SyncKind] = if camp.end_date < today {
@@ -342,7 +343,7 @@ async fn read(
                     })
             };
             let seen = read_topics(&ctx.db, client, run, checkin_id, since, progress).await?;
-            let txn = ctx.db.begin().await?;
+            let txn = ctx.db.begin_write().await?;
             // The camp's lock first: `mark_gone` reads before it writes, which
             // SQLite refuses at once while another camp's sync is writing.
             checkins::matching::lock_camp(&txn, camp.id).await?;
@@ -425,7 +426,7 @@ async fn read_topics(
         progress.newest = progress
             .newest
             .max(fresh.iter().map(|t| t.create_time.at).max());
-        let txn = db.begin().await?;
+        let txn = db.begin_write().await?;
         let stored = checkins::records::store(&txn, run.camp_id, Source::Sync, &items).await?;
         progress.new_records = progress
             .new_records
@@ -493,7 +494,7 @@ async fn read_ranking(
         }
         index += count;
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     checkins::matching::lock_camp(&txn, run.camp_id).await?;
     checkins::records::record_ranking(&txn, run.camp_id, &rows).await?;
     checkins::matching::apply(&txn, run.camp_id).await?;
@@ -513,7 +514,7 @@ pub async fn request(
     if camp.planet_project_id.trim().parse::<i64>().is_err() {
         return Err(PlanetError::NoProject.into());
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let run = start_run(&txn, camp.id, "manual", kind).await?;
     crate::outbox::enqueue(
         &txn,

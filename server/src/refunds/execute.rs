@@ -11,7 +11,8 @@
 //! Jobs (polling, batches, the one automatic retry) drive these; they carry
 //! the `out_refund_no` and reload the row, so a repeated job is harmless.
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use crate::db::WriteTransaction;
+use sea_orm::DatabaseConnection;
 use shared::refunds::{RefundEvent, RefundStatus, reported};
 
 use super::service::{RefundError, Said, apply, lock_by_number, retryable_error};
@@ -74,7 +75,7 @@ pub async fn send(
     notify_url: &str,
     out_refund_no: &str,
 ) -> Result<refunds::Model, RefundError> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = lock_by_number(&txn, out_refund_no).await?;
     let (row, _) = apply(&txn, row, RefundEvent::Send, Said::default()).await?;
     txn.commit().await?;
@@ -89,7 +90,7 @@ pub async fn send(
     };
     let answer = client.create_refund(&request).await;
 
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let current = lock_by_number(&txn, out_refund_no).await?;
     if current.status != RefundStatus::Submitting.as_str() {
         // A notification (or a query) overtook the answer: it is newer.
@@ -135,7 +136,7 @@ pub async fn refresh(
     client: &WechatPayClient,
     out_refund_no: &str,
 ) -> Result<refunds::Model, RefundError> {
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let row = lock_by_number(&txn, out_refund_no).await?;
     if row.status == RefundStatus::Submitting.as_str() {
         let said = Said {
@@ -151,7 +152,7 @@ pub async fn refresh(
         .await
         .map_err(RefundError::Upstream)?;
 
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let current = lock_by_number(&txn, out_refund_no).await?;
     let (event, said) = match &answer {
         None => (RefundEvent::NotFound, Said::default()),

@@ -13,13 +13,13 @@
 //!   row), because resending would not help. Only our own failure (the
 //!   database) asks for a resend.
 
+use crate::db::WriteTransaction;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use shared::refunds::reported;
 
 use super::service::{RefundError, Said, apply, lock_by_number};
@@ -87,7 +87,7 @@ pub async fn refund_notification(
 
 /// Applies a verified notice to its refund row, in one transaction.
 async fn record(state: &AppState, notice: &RefundNotice) -> Result<(), RefundError> {
-    let txn = state.db.begin().await?;
+    let txn = state.db.begin_write().await?;
     let row = match lock_by_number(&txn, &notice.out_refund_no).await {
         Ok(row) => row,
         Err(RefundError::NotFound(no)) => {

@@ -1,7 +1,8 @@
+use crate::db::WriteTransaction;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use shared::api::{
     CreateUserRequest, ResetPasswordResponse, StaffOption, UpdateUserRequest, UserDto,
@@ -92,7 +93,7 @@ pub async fn create(
     }
     let hash = password::hash(&request.password).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let user = users::ActiveModel {
         username: Set(username),
         password_hash: Set(hash),
@@ -154,7 +155,7 @@ pub async fn update(
     if let Some(message) = validate_username(&username) {
         return Err(AppError::field("username", message));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let user = find(&txn, id).await?;
     let role_changes = user.role != request.role.as_str();
     let disables = user.enabled && !request.enabled;
@@ -248,7 +249,7 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> AppResul
     if actor.id == Some(id) {
         return Err(AppError::Api(ApiError::new(ErrorCode::CannotDeleteSelf)));
     }
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let user = find(&txn, id).await?;
     keep_a_super_admin(&txn, &user).await?;
     still_has_coaches_without(&txn, id).await?;
@@ -276,7 +277,7 @@ pub async fn reset_password(
 ) -> AppResult<ResetPasswordResponse> {
     let new_password = password::random();
     let hash = password::hash(&new_password).await?;
-    let txn = db.begin().await?;
+    let txn = db.begin_write().await?;
     let user = find(&txn, id).await?;
     let target = Target::user(user.id, &user.username);
     let token_version = user.token_version + 1;
