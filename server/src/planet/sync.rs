@@ -4,8 +4,11 @@
 //! duplicates); or reads the accumulated ranking for the cross-check. Every run
 //! is a `sync_runs` row whose pages, requests and new records grow as it goes.
 //!
-//! - Incremental: pages back until it passes the last successful run's newest
-//!   post minus the overlap window (default 1 h), or the camp start.
+//! - Incremental: pages back through the new posts and one overlap page — the
+//!   page that reaches past the last successful run's newest post — never
+//!   before the overlap window (default 1 h) or the camp start. Posts at a page
+//!   boundary land in the overlap page; a post that appears later with an
+//!   older time is found by the full run after the end.
 //! - Full (the day after the end, and on demand): pages back to the camp start
 //!   and marks stored posts that are gone from Knowledge Planet.
 //! - Ranking (after the end, and on demand): every page of the ranking.
@@ -332,17 +335,22 @@ async fn read(
         SyncKind::Ranking => read_ranking(&ctx.db, client, run, checkin_id, progress).await,
         SyncKind::Incremental | SyncKind::Full => {
             let start = camp_start(&camp);
-            let since = if kind == SyncKind::Full {
-                start
+            let reach = if kind == SyncKind::Full {
+                Reach {
+                    since: start,
+                    known_newest: None,
+                }
             } else {
                 let stored = super::settings::load(&ctx.db).await.map_err(app_error)?;
-                last_newest(&ctx.db, camp.id)
-                    .await?
-                    .map_or(start, |newest| {
+                let known_newest = last_newest(&ctx.db, camp.id).await?;
+                Reach {
+                    since: known_newest.map_or(start, |newest| {
                         (newest - Duration::minutes(stored.overlap_minutes)).max(start)
-                    })
+                    }),
+                    known_newest,
+                }
             };
-            let seen = read_topics(&ctx.db, client, run, checkin_id, since, progress).await?;
+            let seen = read_topics(&ctx.db, client, run, checkin_id, reach, progress).await?;
             let txn = ctx.db.begin_write().await?;
             // The camp's lock first: `mark_gone` reads before it writes, which
             // SQLite refuses at once while another camp's sync is writing.
@@ -395,17 +403,33 @@ fn incoming(topic: &Topic) -> Option<IncomingCheckin> {
     })
 }
 
-/// Pages back from the newest post until a page reaches before `since`, comes
-/// back empty or brings nothing new; stores each page as it comes. Returns
-/// every topic id seen (for a full run's "gone" check).
+/// How far back a run pages.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// Never before this (the camp start; incremental: the overlap window
+    /// before the known newest post).
+    since: DateTime<Utc>,
+    /// Incremental: the newest post a successful run has seen. The page that
+    /// reaches past it is the overlap page and the last one read, so a night's
+    /// requests are the pages of new posts plus one (issue 9 benchmark target);
+    /// posts older than it that appear later are found by the full run after
+    /// the camp's end.
+    known_newest: Option<DateTime<Utc>>,
+}
+
+/// Pages back from the newest post until a page reaches before
+/// `reach.since` or past `reach.known_newest`, comes back empty or brings
+/// nothing new; stores each page as it comes. Returns every topic id seen (for
+/// a full run's "gone" check).
 async fn read_topics(
     db: &DatabaseConnection,
     client: &ZsxqClient,
     run: &sync_runs::Model,
     checkin_id: i64,
-    since: DateTime<Utc>,
+    reach: Reach,
     progress: &mut Progress,
 ) -> Result<HashSet<i64>, Failure> {
+    let since = reach.since;
     let mut seen = HashSet::new();
     let mut cursor: Option<ZsxqTime> = None;
     while progress.pages < MAX_PAGES {
@@ -434,7 +458,10 @@ async fn read_topics(
         record_progress(&txn, run.id, progress, client.requests_sent()).await?;
         txn.commit().await?;
         let Some(oldest) = page.last() else { break };
-        if oldest.create_time.at < since {
+        let past_known = reach
+            .known_newest
+            .is_some_and(|n| oldest.create_time.at < n);
+        if oldest.create_time.at < since || past_known {
             break;
         }
         cursor = Some(oldest.create_time.clone());

@@ -736,3 +736,57 @@ async fn concurrent_full_syncs_of_several_camps_all_succeed() {
         assert_eq!(run.new_records, 241, "{run:?}");
     }
 }
+
+/// Issue 9 benchmark target: a night's incremental run reads the pages of new
+/// posts plus one overlap page, even when the hour before the last known post
+/// is crowded (the evening rush), instead of re-reading that whole hour.
+#[tokio::test]
+async fn an_incremental_run_reads_the_new_pages_and_one_overlap_page() {
+    use server::sandbox::zsxq::{SeedTopic, add_topics};
+    let app = TestApp::spawn().await;
+    fast_client(&app).await;
+    let admin = app.admin().await;
+    let project = "5353535353";
+    let camp = camp_with(&app, &admin, project).await;
+    add_posts(
+        &admin,
+        project,
+        55_000_000_000_000,
+        "首帖",
+        vec![tomorrow()],
+        "06:00",
+    )
+    .await;
+    let at = tomorrow().and_hms_opt(12, 0, 0).unwrap().and_utc();
+    let seeds = |from: i64, n: i64, step: i64| -> Vec<SeedTopic> {
+        (0..n)
+            .map(|i| SeedTopic {
+                checkin_id: project.parse().unwrap(),
+                user_id: 56_000_000_000_000 + from + i,
+                name: format!("会员{}", from + i),
+                alias: String::new(),
+                text: "打卡".into(),
+                images_count: 0,
+                created_at: at + Duration::seconds((from + i) * step),
+            })
+            .collect()
+    };
+    // 100 posts in the 50 minutes before the newest known post.
+    add_topics(&app.db, &seeds(0, 100, 30)).await.unwrap();
+    let first = sync(&admin, camp.id, "incremental").await;
+    assert_eq!(
+        (first.status.as_str(), first.new_records),
+        ("succeeded", 101)
+    );
+
+    // 30 new posts after it.
+    add_topics(&app.db, &seeds(200, 30, 30)).await.unwrap();
+    let night = sync(&admin, camp.id, "incremental").await;
+    assert_eq!(night.status, "succeeded", "{night:?}");
+    assert_eq!(night.new_records, 30);
+    // 30 new posts at 19 new a page (the cursor repeats the page's last post)
+    // is 2 pages; at most one overlap page after them (here the second page
+    // already reaches past the known newest), not the crowded hour before it.
+    assert!(night.pages <= 3, "{night:?}");
+    assert_eq!(night.requests, night.pages);
+}
