@@ -183,3 +183,14 @@ pub fn CampSelect(
         </Suspense>
     }
 }
+
+/// False in the server's HTML and until this page has hydrated, then true.
+/// Submit buttons are disabled until then: a click before hydration would
+/// otherwise submit the form natively as a GET, putting its fields (a
+/// password) in the URL and reloading the page (issue 7).
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set_hydrated) = signal(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| set_hydrated.set(true));
+    hydrated
+}

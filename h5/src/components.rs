@@ -87,3 +87,14 @@ impl Default for Toast {
         Self::new()
     }
 }
+
+/// False in the server's HTML and until this page has hydrated, then true.
+/// Submit buttons are disabled until then: a tap before hydration would
+/// otherwise submit the form natively as a GET, putting the member's details
+/// in the URL and emptying the form (issue 7).
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set_hydrated) = signal(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| set_hydrated.set(true));
+    hydrated
+}

@@ -5,6 +5,8 @@ use leptos_router::hooks::use_navigate;
 use shared::api::LoginRequest;
 use shared::client::ApiClient;
 
+use crate::components::use_hydrated;
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let client = expect_context::<ApiClient>();
@@ -12,6 +14,7 @@ pub fn LoginPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let hydrated = use_hydrated();
     let login = Action::new(move |request: &LoginRequest| {
         let client = client.clone();
         let request = request.clone();
@@ -38,7 +41,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="登录 - 训练营押金管理" />
         <div class="login-page">
-            <form class="login-card" on:submit=submit>
+            <form class="login-card" method="post" on:submit=submit>
                 <h1 class="login-title">"训练营押金管理后台"</h1>
                 <label class="el-form-item">
                     <span class="el-form-label">"用户名"</span>
@@ -55,7 +58,7 @@ pub fn LoginPage() -> impl IntoView {
                     />
                 </label>
                 {move || error.get().map(|e| view! { <div class="el-alert el-alert-error" role="alert">{e}</div> })}
-                <button class="el-button el-button-primary el-button-block" type="submit" disabled=move || login.pending().get()>
+                <button class="el-button el-button-primary el-button-block" type="submit" disabled=move || !hydrated.get() || login.pending().get()>
                     {move || if login.pending().get() { "登录中…" } else { "登录" }}
                 </button>
             </form>

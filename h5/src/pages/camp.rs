@@ -13,7 +13,7 @@ use shared::error::FieldErrors;
 use shared::rules::parse_sign_up;
 
 use crate::browser::{JsapiResult, go_to, invoke_jsapi_pay, is_mobile, is_wechat};
-use crate::components::{NavBar, Toast};
+use crate::components::{NavBar, Toast, use_hydrated};
 
 #[component]
 pub fn CampPage() -> impl IntoView {
@@ -102,6 +102,7 @@ fn SignUpForm(camp: PublicCamp) -> impl IntoView {
     let wechat_nickname = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::new());
     let show_help = RwSignal::new(false);
+    let hydrated = use_hydrated();
 
     let options_client = client.clone();
     let options = Resource::new(
@@ -202,7 +203,7 @@ fn SignUpForm(camp: PublicCamp) -> impl IntoView {
     };
     let field = move |name: &'static str| move || errors.with(|e| e.get(name).cloned());
     view! {
-        <form class="h5-panel h5-form" on:submit=on_submit novalidate>
+        <form class="h5-panel h5-form" method="post" on:submit=on_submit novalidate>
             <h3 class="h5-panel-title">"报名信息"</h3>
             <label class="h5-field">
                 <span class="h5-field-label">"星球昵称"</span>
@@ -228,7 +229,7 @@ fn SignUpForm(camp: PublicCamp) -> impl IntoView {
             <p class="h5-hint-small">"完成打卡要求后，押金将在训练营结束后原路退回。"</p>
             <div class="h5-submit-bar">
                 <span class="h5-price">{shared::money::format_fen(camp.deposit_fen)}</span>
-                <button class="h5-button h5-button-primary" type="submit" disabled=move || submit.pending().get()>
+                <button class="h5-button h5-button-primary" type="submit" disabled=move || !hydrated.get() || submit.pending().get()>
                     {move || if submit.pending().get() { "正在下单…" } else { "支付押金" }}
                 </button>
             </div>

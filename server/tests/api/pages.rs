@@ -129,3 +129,31 @@ async fn the_progress_page_is_rendered_on_the_server_for_the_paying_browser_only
         "no progress for another browser"
     );
 }
+
+/// Issue 7: a form submitted before hydration went out as a native GET with
+/// its fields in the URL (the staff password, the member's details). The
+/// submit buttons are disabled in the server's HTML until the page hydrates.
+#[tokio::test]
+async fn submit_buttons_are_inert_until_the_page_hydrates() {
+    let app = TestApp::spawn().await;
+    let camp = app.open_camp().await;
+    for path in ["/admin/login".to_owned(), format!("/h5/camps/{}", camp.id)] {
+        let html = app
+            .anonymous()
+            .raw(Method::GET, &path, None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let button = html
+            .split("<button")
+            .find(|b| b.contains(r#"type="submit""#))
+            .unwrap_or_else(|| panic!("{path}: no submit button"));
+        let tag = &button[..button.find('>').unwrap()];
+        assert!(tag.contains("disabled"), "{path}: {tag}");
+        assert!(
+            html.contains(r#"method="post""#),
+            "{path}: a form never submits as GET"
+        );
+    }
+}
