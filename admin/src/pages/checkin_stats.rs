@@ -117,10 +117,10 @@ fn CalendarRow(member: MemberCalendar, elapsed: usize, required: i64) -> impl In
         .enumerate()
         .map(|(i, done)| match (i < elapsed, *done) {
             (_, true) => {
-                view! { <td class="el-calendar-cell done" title="已打卡">"✅"</td> }.into_any()
+                view! { <td class="el-calendar-cell done" title="已打卡">"✓"</td> }.into_any()
             }
             (true, false) => {
-                view! { <td class="el-calendar-cell missed" title="未打卡">"❌"</td> }.into_any()
+                view! { <td class="el-calendar-cell missed" title="未打卡">"✗"</td> }.into_any()
             }
             (false, false) => view! { <td class="el-calendar-cell"></td> }.into_any(),
         })
