@@ -105,7 +105,6 @@ pub fn MemberList(
         let client = list_client.clone();
         async move { client.enrollments(&q).await }
     });
-    let camps = use_camp_options();
     let poll_client = client.clone();
     let poll = Action::new(move |_: &()| {
         let client = poll_client.clone();
@@ -137,8 +136,10 @@ pub fn MemberList(
         {message.view()}
         <div class="el-card">
             <div class="el-toolbar">
-                {fixed_camp.is_none().then(|| view! {
-                    <CampSelect camps camp all_label="全部训练营" on_change=move |_| reset() />
+                // The camp filter (and its list) only where the camp is not fixed.
+                {fixed_camp.is_none().then(|| {
+                    let camps = use_camp_options();
+                    view! { <CampSelect camps camp all_label="全部训练营" on_change=move |_| reset() /> }
                 })}
                 <select
                     class="el-select"

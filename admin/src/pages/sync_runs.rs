@@ -99,6 +99,8 @@ pub fn SyncRuns(
             .is_some_and(|list| list.iter().any(|r| r.status == "running"))
     };
     let busy = move || start.pending().get() || running();
+    // The camp column shows only in the all-camps list.
+    let columns = if camp_id.is_some() { "8" } else { "9" };
     view! {
         {message.view()}
         <div class="el-card">
@@ -137,7 +139,7 @@ pub fn SyncRuns(
                     <tbody>
                         {move || Suspend::new(async move {
                             match runs.await {
-                                Ok(list) if list.is_empty() => view! { <tr><td colspan="9" class="el-table-empty">"还没有同步过"</td></tr> }.into_any(),
+                                Ok(list) if list.is_empty() => view! { <tr><td colspan=columns class="el-table-empty">"还没有同步过"</td></tr> }.into_any(),
                                 Ok(list) => list.into_iter().map(|run| view! {
                                     <tr>
                                         {camp_id.is_none().then(|| view! { <td><a href=format!("/admin/camps/{}", run.camp_id)>{run.camp_name.clone()}</a></td> })}
@@ -154,7 +156,7 @@ pub fn SyncRuns(
                                         </td>
                                     </tr>
                                 }).collect_view().into_any(),
-                                Err(e) => view! { <tr><td colspan="9" class="el-table-empty">{e.message}</td></tr> }.into_any(),
+                                Err(e) => view! { <tr><td colspan=columns class="el-table-empty">{e.message}</td></tr> }.into_any(),
                             }
                         })}
                     </tbody>
