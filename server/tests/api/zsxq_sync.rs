@@ -790,3 +790,29 @@ async fn an_incremental_run_reads_the_new_pages_and_one_overlap_page() {
     assert!(night.pages <= 3, "{night:?}");
     assert_eq!(night.requests, night.pages);
 }
+
+/// "测试连接" answers promptly whatever spacing is configured (the API fuzzer
+/// set 60 s and the request timed out): its two calls are at most 1 s apart.
+#[tokio::test]
+async fn the_connection_test_does_not_wait_out_a_long_spacing() {
+    let app = TestApp::spawn().await;
+    let (mut stored, _) = server::settings::load::<StoredZsxq>(&app.db, KEY)
+        .await
+        .unwrap()
+        .unwrap();
+    stored.spacing_ms = 60_000;
+    server::settings::save(&app.db, KEY, &stored, None)
+        .await
+        .unwrap();
+    let admin = app.admin().await;
+    for _ in 0..2 {
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(8),
+            admin.post::<PlanetConnectionTest>("/api/v1/admin/settings/zsxq/test"),
+        )
+        .await
+        .expect("the connection test answered within 8 s")
+        .unwrap();
+        assert!(answer.ok, "{answer:?}");
+    }
+}

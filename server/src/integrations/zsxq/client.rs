@@ -120,6 +120,13 @@ impl ZsxqClient {
         })
     }
 
+    /// The same client with calls at most `limit` apart: for the interactive
+    /// connection test (two calls on a button press), never for a sync.
+    pub fn with_spacing_at_most(mut self, limit: std::time::Duration) -> Self {
+        self.config.spacing = self.config.spacing.min(limit);
+        self
+    }
+
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }
@@ -259,9 +266,12 @@ impl ZsxqClient {
     }
 
     async fn attempt(&self, method: Method, url: Url, body: Option<&Value>) -> Attempt {
-        let mut next_turn = self.turn.lock().await;
-        if let Some(at) = *next_turn {
-            tokio::time::sleep_until(at).await;
+        // The gate holds when the token's last call ended; each caller keeps
+        // its own spacing after it (a connection test need not wait out a
+        // long spacing another caller configured).
+        let mut last_call = self.turn.lock().await;
+        if let Some(at) = *last_call {
+            tokio::time::sleep_until(at + self.config.spacing).await;
         }
         let mut request = self
             .http
@@ -286,8 +296,8 @@ impl ZsxqClient {
             }
             Err(e) => Err(e),
         };
-        *next_turn = Some(Instant::now() + self.config.spacing);
-        drop(next_turn);
+        *last_call = Some(Instant::now());
+        drop(last_call);
         match answer {
             // `without_url`: the URL is harmless, but keep errors short and uniform.
             Err(e) => Attempt::Retry(ZsxqError::Transport(e.without_url().to_string())),
